@@ -1,0 +1,55 @@
+# Voice: `make run` serves the site on 127.0.0.1:5000; `make test` passes every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app voice
+PYBABEL := $(BIN)/pybabel
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+EXTRACT := $(PYBABEL) extract -F translations/babel.cfg -k _l -k N_ -k lazy_gettext \
+	--no-location --sort-output --project=Voice --copyright-holder="Trondheim kommune" \
+	--msgid-bugs-address=voice@trondheim.kommune.no
+
+.PHONY: venv run test test-fast compile i18n migrate seed sample-data bench clean browser-deps
+
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Build the .mo catalogs from the committed .po files (the .mo files are not committed).
+compile: venv
+	$(PYBABEL) compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
+
+# Extract every string, update all nine catalogs, compile. For developers and translators.
+i18n: venv
+	$(EXTRACT) -o translations/messages.pot .
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PYBABEL) compile -d translations
+
+migrate: compile
+	$(FLASK) voice migrate
+
+seed: migrate
+	$(FLASK) voice seed
+
+run: seed
+	VOICE_ENV=development $(FLASK) voice sample-data --if-empty
+	VOICE_ENV=development $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - 'voice:create_app()'
+
+browser-deps:
+	./.ci/browser-deps
+
+test: compile browser-deps
+	$(BIN)/python -m pytest
+
+test-fast: compile
+	$(BIN)/python -m pytest -m "not browser"
+
+bench: compile
+	$(BIN)/python bench/run_http.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache translations/*/LC_MESSAGES/*.mo

@@ -1,0 +1,116 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+The schema is built by `alembic upgrade head` (so the migrations are exercised),
+then emptied between tests. Argon2 uses cheap parameters here only.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
+
+from voice import create_app
+from voice.config import TestConfig
+
+PG_ADMIN_URL = os.environ.get("VOICE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_config(database_url: str) -> dict:
+    config = {k: v for k, v in vars(TestConfig).items() if k.isupper()}
+    config.update(DATABASE_URL=database_url, SECRET_KEY="test-secret-key")
+    return config
+
+
+def _upgrade(url: str) -> None:
+    from alembic import command
+
+    from voice.cli import alembic_config
+
+    command.upgrade(alembic_config(url), "head")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    name = f"voice_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'voice.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    _upgrade(url)
+    return url
+
+
+def empty_database(engine) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(test_config(database_url))
+    from voice.reference.service import seed_reference_data
+
+    engine = app.extensions["voice_engine"]
+    with Session(engine) as session:
+        seed_reference_data(session=session)
+        session.commit()
+    yield app
+    empty_database(engine)
+
+
+@pytest.fixture
+def db(app):
+    """A session for arranging and checking what is stored (outside any request)."""
+    with Session(app.extensions["voice_engine"], expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def csrf(client):
+    """Returns a valid CSRF token for this client's session."""
+
+    def token(path: str = "/experiences/mine") -> str:
+        page = client.get(path).get_data(as_text=True)
+        match = CSRF_RE.search(page)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    return token
+
+
+@pytest.fixture
+def post(client, csrf):
+    """POST a form as a browser would, with the CSRF token of a page it loaded."""
+
+    def send(path: str, data: dict, *, token_from: str | None = None, **kwargs):
+        payload = {"csrf_token": csrf(token_from or path)}
+        payload.update(data)
+        return client.post(path, data=payload, **kwargs)
+
+    return send
+
+
+OUTPUT_DIR = Path(__file__).parent / "output"

@@ -1,0 +1,81 @@
+"""Configuration read from the environment.
+
+Everything that differs between a laptop, CI and production is an environment
+variable; nothing secret is hard-coded. SECRET_KEY, when not given, is generated
+once into instance/secret_key so sessions survive restarts.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _secret_key(instance_path: Path) -> str:
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        # O_EXCL so two workers starting at once cannot write different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'voice.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    local = os.environ.get("VOICE_ENV", "production") == "development"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "DATABASE_URL": database_url,
+        # A story is at most a few kilobytes; refuse anything much larger early.
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
+        "MAX_FORM_MEMORY_SIZE": _int("MAX_CONTENT_LENGTH", 64 * 1024),
+        "SESSION_COOKIE_SECURE": not local and os.environ.get("SESSION_COOKIE_SECURE", "1") != "0",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "voice_session",
+        "PREFERRED_URL_SCHEME": "http" if local else "https",
+        "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Argon2id cost: production keeps at least m=19456 KiB, t=2 (SECURITY.md 1).
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 2),
+        "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 19456),
+        "ARGON2_PARALLELISM": 1,
+        "CONTACT_RETENTION_DAYS": _int("CONTACT_RETENTION_DAYS", 90),
+        "STORY_MAX_LENGTH": _int("STORY_MAX_LENGTH", 4000),
+        "HSTS": not local,
+    }
+
+
+class TestConfig:
+    """Overrides for the test suite: cheap hashes, no Secure cookie on http://localhost."""
+
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    RATELIMIT_STORAGE_URI = "memory://"
+    HSTS = False
+    DB_LOCK_TIMEOUT_MS = 1000
+    PREFERRED_URL_SCHEME = "http"

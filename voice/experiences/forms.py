@@ -1,0 +1,106 @@
+"""The experience form and the receipt-code forms."""
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ..forms import CheckboxListField, HoneypotField, normalise_phone, strip_text
+from ..i18n import LOCALES, OTHER_LANGUAGE
+
+USEFULNESS_CHOICES = [
+    ("5", _l("Very useful")),
+    ("4", _l("Quite useful")),
+    ("3", _l("Somewhat useful")),
+    ("2", _l("Not very useful")),
+    ("1", _l("Not useful at all")),
+    ("dont-know", _l("I don't know")),
+]
+LISTENED_CHOICES = [("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No"))]
+EXPLAINED_CHOICES = [(str(n), str(n)) for n in range(6)] + [("6", _l("6 or more"))]
+RECEIPT_MAX = 40
+
+
+def story_language_choices():
+    return [(info.code, info.native_name) for info in LOCALES.values()] + [
+        (OTHER_LANGUAGE, _l("Another language"))
+    ]
+
+
+class ExperienceForm(FlaskForm):
+    services = CheckboxListField(
+        _l("Which service or services did you meet?"),
+        validators=[InputRequired(message=_l("Choose at least one service."))],
+    )
+    area = SelectField(_l("Where do you live? (optional)"), validators=[Optional()])
+    domains = CheckboxListField(_l("What was it about? (optional)"), validators=[Optional()])
+    usefulness = RadioField(
+        _l("Was the help useful?"),
+        choices=USEFULNESS_CHOICES,
+        validators=[InputRequired(message=_l("Choose how useful the help was, or “I don't know”."))],
+    )
+    listened = RadioField(_l("Did you feel listened to? (optional)"), choices=LISTENED_CHOICES, validators=[Optional()])
+    services_explained = RadioField(
+        _l("How many different services have you had to explain your situation to in the last year? (optional)"),
+        choices=EXPLAINED_CHOICES,
+        validators=[Optional()],
+    )
+    story = TextAreaField(_l("Your story (optional)"), filters=[strip_text])
+    story_lang = SelectField(_l("Which language did you write in?"), choices=story_language_choices)
+    consent_publish = BooleanField(_l("Yes, the municipality may publish my story without my name, after removing details that could identify me."))
+    phone = StringField(_l("Phone number (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
+    email = StringField(_l("E-mail address (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
+    pii_checked = HiddenField()
+    form_token = HiddenField()
+    website = HoneypotField(_l("Leave this field empty"))
+
+    def __init__(self, *args, story_max: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.story_max = story_max
+        self.story.validators = [
+            Length(max=story_max, message=_l("Your story can be at most %(max)d characters. Please shorten it.", max=story_max))
+        ]
+
+    def validate_phone(self, field):
+        if field.data:
+            normalised = normalise_phone(field.data)
+            if normalised is None:
+                raise ValidationError(_l("Enter a phone number like 912 34 567, or leave the field empty."))
+            field.data = normalised
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = validate_email(field.data, check_deliverability=False).normalized
+            except EmailNotValidError as exc:
+                raise ValidationError(_l("Enter an e-mail address like name@example.no, or leave the field empty.")) from exc
+
+
+class ReceiptForm(FlaskForm):
+    code = StringField(
+        _l("Your receipt code"),
+        filters=[strip_text],
+        validators=[InputRequired(message=_l("Enter your receipt code.")), Length(max=RECEIPT_MAX, message=_l("A receipt code has 20 letters and numbers."))],
+    )
+
+
+class FollowUpForm(ReceiptForm):
+    text = TextAreaField(
+        _l("What do you want to add?"),
+        filters=[strip_text],
+        validators=[InputRequired(message=_l("Write what you want to add."))],
+    )
+    lang = SelectField(_l("Which language did you write in?"), choices=story_language_choices)
+
+    def __init__(self, *args, story_max: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text.validators = [
+            InputRequired(message=_l("Write what you want to add.")),
+            Length(max=story_max, message=_l("Your story can be at most %(max)d characters. Please shorten it.", max=story_max)),
+        ]
+
+
+class DeleteForm(ReceiptForm):
+    confirm = HiddenField()

@@ -1,0 +1,24 @@
+"""Words shown for stored values, in the page's language."""
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "new": _l("Waiting to be read by the municipality"),
+    "published": _l("Read, and published without your name"),
+    "internal": _l("Read by the municipality, not published"),
+    "rejected": _l("Read, and not published"),
+}
+USEFULNESS_LABELS = {
+    5: _l("Very useful"),
+    4: _l("Quite useful"),
+    3: _l("Somewhat useful"),
+    2: _l("Not very useful"),
+    1: _l("Not useful at all"),
+    None: _l("I don't know"),
+}
+LISTENED_LABELS = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No"), None: _l("Not answered")}
+CHANGE_LABELS = {"none": None, "planned": _l("Change planned"), "made": _l("Change made")}
+PII_LABELS = {
+    "national_id": _l("national identity number (fødselsnummer or D-number)"),
+    "phone": _l("phone number"),
+    "email": _l("e-mail address"),
+}

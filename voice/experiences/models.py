@@ -1,0 +1,90 @@
+"""What a family told: the experience, its tags, contact, follow-ups and answers."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from ..db import UTCDateTime, utcnow
+
+STATUSES = ("new", "published", "internal", "rejected")
+LISTENED = ("yes", "partly", "no")
+CHANGE_STATUSES = ("none", "planned", "made")
+USEFULNESS_MAX = 5  # 5 very useful ... 1 not useful at all; NULL is "don't know"
+EXPLAINED_MAX = 6  # 6 means "six or more"
+
+
+class Experience(SQLModel, table=True):
+    __tablename__ = "experience"
+    __table_args__ = (Index("ix_experience_status_created", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable pseudonymous id used in exports, never derived from anything personal.
+    public_id: str = Field(max_length=32, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = Field(default="new", max_length=16)
+    usefulness: int | None = Field(default=None, ge=1, le=USEFULNESS_MAX)
+    listened: str | None = Field(default=None, max_length=8)
+    services_explained: int | None = Field(default=None, ge=0, le=EXPLAINED_MAX)
+    area_id: int | None = Field(default=None, foreign_key="area.id", ondelete="SET NULL")
+    story: str = Field(default="", max_length=8000)
+    story_lang: str = Field(default="nb", max_length=16)
+    page_lang: str = Field(default="nb", max_length=16)
+    consent_publish: bool = Field(default=False)
+    # Kinds of personal data found in the text that the family chose to keep,
+    # comma-separated ("national_id,phone"); the moderator sees them highlighted.
+    pii_kinds: str = Field(default="", max_length=64)
+    # The receipt code: a short public locator plus an Argon2id hash of the secret part.
+    receipt_locator: str = Field(max_length=8, index=True)
+    receipt_hash: str = Field(max_length=255)
+    # One story per form: a resubmitted form (refresh, double tap) stores nothing twice.
+    form_token: str = Field(max_length=64, unique=True)
+
+
+class ExperienceService(SQLModel, table=True):
+    __tablename__ = "experience_service"
+    experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", primary_key=True)
+    service_id: int = Field(foreign_key="service.id", ondelete="RESTRICT", primary_key=True, index=True)
+
+
+class ExperienceDomain(SQLModel, table=True):
+    __tablename__ = "experience_domain"
+    experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", primary_key=True)
+    domain_id: int = Field(foreign_key="life_domain.id", ondelete="RESTRICT", primary_key=True, index=True)
+
+
+class ExperienceContact(SQLModel, table=True):
+    """Given only by families who want a personal answer; deleted on a schedule."""
+
+    __tablename__ = "experience_contact"
+    id: int | None = Field(default=None, primary_key=True)
+    experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", unique=True)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    delete_after: date = Field(index=True)
+
+
+class FollowUp(SQLModel, table=True):
+    """Something the family added later, with its receipt code."""
+
+    __tablename__ = "follow_up"
+    id: int | None = Field(default=None, primary_key=True)
+    experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    text: str = Field(max_length=8000)
+    lang: str = Field(default="nb", max_length=16)
+    pii_kinds: str = Field(default="", max_length=64)
+
+
+class ServiceAnswer(SQLModel, table=True):
+    """An answer written by staff in the name of the service concerned."""
+
+    __tablename__ = "service_answer"
+    id: int | None = Field(default=None, primary_key=True)
+    experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", index=True)
+    service_id: int = Field(foreign_key="service.id", ondelete="RESTRICT")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    text: str = Field(max_length=8000)
+    lang: str = Field(default="nb", max_length=16)
+    change_status: str = Field(default="none", max_length=16)

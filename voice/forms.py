@@ -1,0 +1,43 @@
+"""Form pieces shared by every capability: checkbox lists, honeypot, phone checks."""
+from __future__ import annotations
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, StringField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices shown as checkboxes; values are checked against the choices."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        allowed = {str(value) for value, _label in self.choices or []}
+        if any(str(value) not in allowed for value in self.data or []):
+            raise ValidationError(_l("Choose from the list."))
+
+
+class HoneypotField(StringField):
+    """Hidden from people by CSS; a bot that fills it in is refused."""
+
+
+def honeypot_filled(form) -> bool:
+    return bool((form.website.data or "").strip())
+
+
+def normalise_phone(value: str) -> str | None:
+    """A Norwegian or international number in E.164 form, or None if not valid."""
+    try:
+        number = phonenumbers.parse(value, "NO")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,30 @@
+"""Reference data: services, areas and life domains, kept as data an admin can edit."""
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class ReferenceBase(SQLModel):
+    slug: str = Field(max_length=60, unique=True, index=True)
+    # The name in the catalogs' source language; shown through gettext, so each
+    # seeded name is translated in every catalog.
+    name: str = Field(max_length=160)
+    position: int = Field(default=0)
+    is_active: bool = Field(default=True)
+
+
+class Service(ReferenceBase, table=True):
+    __tablename__ = "service"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class Area(ReferenceBase, table=True):
+    __tablename__ = "area"
+    id: int | None = Field(default=None, primary_key=True)
+    # One of the six living-conditions zones where new ways of working are tried.
+    is_pilot_zone: bool = Field(default=False)
+
+
+class LifeDomain(ReferenceBase, table=True):
+    __tablename__ = "life_domain"
+    id: int | None = Field(default=None, primary_key=True)
