@@ -90,7 +90,8 @@ def _locale_selector() -> str:
     return info.code if info else select_locale()
 
 
-def missing_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[str]:
+def missing_catalogs(directory: Path | None = None) -> list[str]:
+    directory = directory or TRANSLATIONS_DIR
     return [
         code
         for code in LOCALES

@@ -1,0 +1,193 @@
+"""The foundation: schema, headers, languages, errors and failure handling."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel, select
+
+import voice.models  # noqa: F401
+from voice import create_app
+from voice.experiences.models import Experience
+from voice.i18n import LOCALES
+
+from .conftest import test_config
+
+PUBLIC_PAGES = ["/", "/experiences/new", "/experiences/mine", "/privacy", "/accessibility"]
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def test_migrations_give_exactly_the_schema_of_the_models(app):
+    with app.extensions["voice_engine"].connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_security_headers_on_every_page(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_no_inline_code_and_no_third_party_resources(client, path):
+    page = client.get(path).get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), "inline script"
+    assert not re.search(r"\sstyle=", page), "inline style attribute"
+    assert "<style" not in page
+    assert not re.search(r'(src|href)="(https?:)?//', page), "third-party resource"
+
+
+def test_hsts_only_over_https(database_url):
+    app = create_app({**test_config(database_url), "HSTS": True})
+    assert "Strict-Transport-Security" in app.test_client().get("/", base_url="https://localhost").headers
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    client.get("/experiences/mine")
+    cookie = client.get_cookie("voice_session")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_session_cookie_is_secure_outside_local_development(monkeypatch, tmp_path):
+    monkeypatch.delenv("VOICE_ENV", raising=False)
+    from voice.config import from_environment
+
+    assert from_environment(tmp_path)["SESSION_COOKIE_SECURE"] is True
+    monkeypatch.setenv("VOICE_ENV", "development")
+    assert from_environment(tmp_path)["SESSION_COOKIE_SECURE"] is False
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    from voice.config import from_environment
+
+    first = from_environment(tmp_path)["SECRET_KEY"]
+    assert len(first) >= 64 and (tmp_path / "secret_key").read_text().strip() == first
+    assert from_environment(tmp_path)["SECRET_KEY"] == first
+
+
+# -- Languages ----------------------------------------------------------------
+
+def html_lang(page: str) -> tuple[str, str]:
+    match = re.search(r'<html lang="([^"]+)" dir="([^"]+)">', page)
+    assert match
+    return match.group(1), match.group(2)
+
+
+def test_default_language_is_norwegian_bokmal(client):
+    assert html_lang(client.get("/").get_data(as_text=True)) == ("nb", "ltr")
+
+
+@pytest.mark.parametrize("code", list(LOCALES))
+def test_every_language_sets_lang_and_direction(client, code):
+    expected = "rtl" if code in ("ar", "fa") else "ltr"
+    assert html_lang(client.get(f"/?lang={code}").get_data(as_text=True)) == (code, expected)
+
+
+def test_locale_is_chosen_by_query_then_cookie_then_browser(client):
+    headers = {"Accept-Language": "pl-PL,pl;q=0.9,en;q=0.5"}
+    assert html_lang(client.get("/", headers=headers).get_data(as_text=True))[0] == "pl"
+    response = client.get("/?lang=ar", headers=headers)
+    assert html_lang(response.get_data(as_text=True))[0] == "ar"
+    assert "lang=ar" in response.headers["Set-Cookie"]
+    # The cookie now wins over the browser's wish, and ?lang= over the cookie.
+    assert html_lang(client.get("/", headers=headers).get_data(as_text=True))[0] == "ar"
+    assert html_lang(client.get("/?lang=uk", headers=headers).get_data(as_text=True))[0] == "uk"
+
+
+@pytest.mark.parametrize("accept, expected", [("no", "nb"), ("nn-NO", "nn"), ("fa-AF", "fa"), ("de, ti;q=0.3", "ti"), ("de", "nb")])
+def test_browser_language_tags_are_understood(client, accept, expected):
+    assert html_lang(client.get("/", headers={"Accept-Language": accept}).get_data(as_text=True))[0] == expected
+
+
+@pytest.mark.parametrize("value", ["xx", "../../etc", "<svg onload=alert(1)>", ""])
+def test_an_invalid_lang_value_is_ignored(client, value):
+    response = client.get("/", query_string={"lang": value})
+    assert response.status_code == 200
+    assert html_lang(response.get_data(as_text=True))[0] == "nb"
+    assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_the_switcher_names_every_language_in_itself(client):
+    page = client.get("/privacy").get_data(as_text=True)
+    for info in LOCALES.values():
+        assert f'href="/privacy?lang={info.code}" lang="{info.tag}" dir="{info.direction}" hreflang="{info.tag}"' in page
+        assert f">{info.native_name}</a>" in page
+
+
+def test_app_refuses_to_start_without_a_catalog(monkeypatch, tmp_path, database_url):
+    import voice.i18n
+
+    monkeypatch.setattr(voice.i18n, "TRANSLATIONS_DIR", tmp_path)
+    with pytest.raises(RuntimeError, match="No compiled catalog"):
+        create_app(test_config(database_url))
+
+
+# -- Errors and failure ---------------------------------------------------------
+
+def test_not_found_is_a_plain_page_in_the_users_language(client):
+    response = client.get("/no-such-page?lang=en")
+    assert response.status_code == 404
+    assert "The page you asked for does not exist" in response.get_data(as_text=True)
+
+
+def test_a_crash_shows_a_plain_page_without_a_trace(database_url):
+    app = create_app({**test_config(database_url), "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom?lang=en")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "An error happened on our side" in page
+    assert "secret internals" not in page and "Traceback" not in page
+
+
+def test_a_locked_database_gives_a_503_with_the_text_kept(app, client, csrf, db):
+    token = csrf("/experiences/new")
+    story = "We waited for months <svg onload=alert(1)> before anyone called back."
+    form = {"csrf_token": token, "services": "nav", "usefulness": "2", "story": story, "story_lang": "en", "form_token": "t" * 30}
+    engine = app.extensions["voice_engine"]
+    conn = engine.raw_connection()
+    cursor = conn.cursor()
+    if engine.dialect.name == "sqlite":
+        cursor.execute("BEGIN EXCLUSIVE")
+    else:
+        cursor.execute("BEGIN")
+        cursor.execute("LOCK TABLE experience IN ACCESS EXCLUSIVE MODE")
+    try:
+        response = client.post("/experiences/new?lang=en", data=form)
+    finally:
+        conn.rollback()
+        conn.close()
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Nothing you sent has been saved" in page
+    assert "We waited for months &lt;svg onload=alert(1)&gt;" in page
+    assert '<button class="button button-primary" type="submit">Try sending again</button>' in page
+    assert db.exec(select(Experience)).all() == []
+
+    # The database is back: the same form, sent again from the 503 page, is stored once.
+    retry = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
+    assert retry["story"] == story.replace("<", "&lt;").replace(">", "&gt;")
+    response = client.post("/experiences/new?lang=en", data={**form})
+    assert response.status_code == 200
+    assert len(db.exec(select(Experience)).all()) == 1
+
+
+def test_health_check(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
