@@ -27,7 +27,8 @@ compile: venv
 i18n: venv
 	$(EXTRACT) -o translations/messages.pot .
 	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
-	$(PYBABEL) compile -d translations
+	$(BIN)/python translations/fill_english.py
+	$(PYBABEL) compile -d translations 2>&1 | grep -v "^compiling" || true
 
 migrate: compile
 	$(FLASK) voice migrate

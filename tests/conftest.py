@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from voice import create_app
+from voice.accounts.audit import APPEND_ONLY_SQL, DROP_SQL
 from voice.config import TestConfig
 
 PG_ADMIN_URL = os.environ.get("VOICE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -64,8 +65,13 @@ def empty_database(engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            # The audit log refuses DELETE; lift its guard only to empty the test database.
+            for statement in DROP_SQL["sqlite"]:
+                conn.execute(text(statement))
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
+            for statement in APPEND_ONLY_SQL["sqlite"]:
+                conn.execute(text(statement))
 
 
 @pytest.fixture
@@ -114,3 +120,33 @@ def post(client, csrf):
 
 
 OUTPUT_DIR = Path(__file__).parent / "output"
+
+
+@pytest.fixture
+def login(client, post):
+    """Log a user in through the real forms (password, then the authenticator code)."""
+    import pyotp
+
+    from .factories import PASSWORD
+
+    def do(user, secret, *, password: str = PASSWORD, next_url: str = ""):
+        response = post("/staff/login", {"email": user.email, "password": password, "next": next_url})
+        if secret and response.status_code == 302 and response.headers["Location"].endswith("/staff/login/code"):
+            response = post("/staff/login/code", {"code": pyotp.TOTP(secret).now()})
+        return response
+
+    return do
+
+
+@pytest.fixture
+def staff(app, db, login):
+    """A logged-in user of the given role; returns the user."""
+    from .factories import make_user
+
+    def as_role(role: str, **extra):
+        user, secret = make_user(app, db, role=role, **extra)
+        response = login(user, secret)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return user
+
+    return as_role

@@ -23,3 +23,22 @@ def make_experience(app, db, **overrides):
         )
     db.commit()
     return experience, code
+
+
+PASSWORD = "lilla elg spiser multer"
+
+
+def make_user(app, db, role="moderator", email=None, totp=True, **extra):
+    """Store an account with PASSWORD (and an enrolled authenticator); return (user, totp secret)."""
+    import pyotp
+
+    from voice.accounts.service import create_user
+
+    secret = pyotp.random_base32() if totp else None
+    with app.test_request_context():
+        user = create_user(
+            session=db, email=email or f"{role}-{secrets.token_hex(3)}@trondheim.kommune.no", display_name=role.title(),
+            role=role, password=PASSWORD, totp_secret=secret, totp_enabled=bool(secret), **extra,
+        )
+    db.commit()
+    return user, secret

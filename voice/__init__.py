@@ -30,11 +30,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=logging.INFO)
 
-    from . import cli, db, i18n, security
+    from . import cli, db, i18n, models, security  # noqa: F401  (models: every table is mapped)
+    from .accounts import auth
     from .core import errors
     from .extensions import csrf, htmx, limiter
 
     db.init_app(app)
+    auth.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -43,10 +45,14 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
+    from .accounts.admin_views import bp as admin_bp
+    from .accounts.views import bp as accounts_bp
     from .core.views import bp as core_bp
+    from .experiences.public_views import bp as stories_bp
     from .experiences.views import bp as experiences_bp
+    from .moderation.views import bp as moderation_bp
 
-    for blueprint in (core_bp, experiences_bp):
+    for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     from . import templating

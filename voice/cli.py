@@ -65,13 +65,86 @@ def sample_data(if_empty: bool, yes: bool) -> None:
 
 @voice_cli.command("purge")
 def purge() -> None:
-    """Delete personal data whose time has come (contact details past their date)."""
+    """Delete personal data whose time has come. Run daily from cron."""
+    from flask import current_app
+
+    from .accounts import audit
+    from .db import utcnow
     from .experiences.service import purge_expired_contacts
+    from .mail import purge_sent
+    from .moderation.service import purge_originals
+
+    config = current_app.config
+    with Session(get_engine()) as session:
+        contacts = purge_expired_contacts(session=session, today=date.today())
+        originals = purge_originals(session=session, now=utcnow(), retention_days=config["ORIGINAL_RETENTION_DAYS"])
+        mails = purge_sent(session=session)
+        extra = purge_extensions(session)
+        audit.record(session, "cli", "purge", detail={"contacts": contacts, "originals": originals, "mails": mails, **extra})
+        session.commit()
+    click.echo(f"Purged {contacts} contact record(s), {originals} original text(s), {mails} sent mail(s); {extra}.")
+
+
+def purge_extensions(session) -> dict:
+    """Purges that later capabilities add (sign-up lists, old export files)."""
+    from .moderation.cleanup import purge_export_files
+
+    return {"export_files": purge_export_files()}
+
+
+@voice_cli.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option("--password", confirmation_prompt=True)
+def create_admin(email: str, name: str, password: str) -> None:
+    """Make an administrator account (there is no default account)."""
+    from .accounts import audit, service
+
+    issue = service.password_problem(password, email)
+    if issue:
+        raise click.ClickException({"short": "Use at least 8 characters.", "long": "Use at most 128 characters.",
+                                    "common": "This password is too common. Choose another."}[issue])
+    with Session(get_engine()) as session:
+        if service.get_by_email(session=session, email=email):
+            raise click.ClickException("An account with this e-mail address exists already.")
+        user = service.create_user(session=session, email=email, display_name=name, role="admin", password=password)
+        audit.record(session, "cli", "account_created", "user", user.id, {"role": "admin"})
+        session.commit()
+    click.echo(f"Administrator {email} created. At first login, set up the authenticator app.")
+
+
+@voice_cli.command("send-mail")
+def send_mail() -> None:
+    """Send queued e-mail; failures are retried later. Run every few minutes from cron."""
+    from .mail import send_pending
 
     with Session(get_engine()) as session:
-        removed = purge_expired_contacts(session=session, today=date.today())
+        sent, failed = send_pending(session=session)
         session.commit()
-    click.echo(f"Purged {removed} contact detail record(s).")
+    click.echo(f"Sent {sent}, failed {failed} (will retry).")
+
+
+@voice_cli.command("digest")
+def digest() -> None:
+    """Queue an e-mail to moderators who asked for it when stories are waiting."""
+    from flask import url_for
+
+    from .mail import queue_mail
+    from .moderation.service import moderators_for_digest, serious_waiting_count, waiting_count
+
+    queued = 0
+    with Session(get_engine()) as session:
+        for user in moderators_for_digest(session=session):
+            waiting = waiting_count(session=session, user=user)
+            if not waiting:
+                continue
+            queue_mail(session=session, to=user.email, template="digest", context={
+                "name": user.display_name, "waiting": waiting,
+                "serious": serious_waiting_count(session=session, user=user),
+                "link": url_for("moderation.queue", _external=True)})
+            queued += 1
+        session.commit()
+    click.echo(f"Digest queued for {queued} moderator(s).")
 
 
 def init_app(app: Flask) -> None:

@@ -65,6 +65,15 @@ def from_environment(instance_path: Path) -> dict:
         "CONTACT_RETENTION_DAYS": _int("CONTACT_RETENTION_DAYS", 90),
         "STORY_MAX_LENGTH": _int("STORY_MAX_LENGTH", 4000),
         "HSTS": not local,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Voice <voice@trondheim.kommune.no>"),
+        "REPORTS_TO_HIDE": _int("REPORTS_TO_HIDE", 3),
+        "ORIGINAL_RETENTION_DAYS": _int("ORIGINAL_RETENTION_DAYS", 90),
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(instance_path / "exports")),
     }
 
 

@@ -92,6 +92,11 @@ def get_session() -> Session:
     return g.db_session
 
 
+def after_commit(callback) -> None:
+    """Run callback once this request's transaction is committed (e.g. start a job)."""
+    g.setdefault("after_commit", []).append(callback)
+
+
 def init_app(app: Flask) -> None:
     app.extensions["voice_engine"] = engine_for(
         app.config["DATABASE_URL"], lock_timeout_ms=app.config.get("DB_LOCK_TIMEOUT_MS", 5000)
@@ -104,12 +109,15 @@ def init_app(app: Flask) -> None:
             g.db_session_done = session
             if response.status_code < 400:
                 session.commit()
+                for callback in g.pop("after_commit", []):
+                    callback()
             else:
                 session.rollback()
         return response
 
     @app.teardown_request
     def _close(_exc):
+        g.pop("after_commit", None)
         for key in ("db_session", "db_session_done"):
             session = g.pop(key, None)
             if session is not None:

@@ -6,5 +6,9 @@ from .experiences.models import (  # noqa: F401
     ExperienceService,
     FollowUp,
     ServiceAnswer,
+    StoryReport,
 )
-from .reference.models import Area, LifeDomain, Service  # noqa: F401
+from .accounts.models import AuditEntry, Invitation, User, UserSession  # noqa: F401
+from .mail import OutboxMessage  # noqa: F401
+from .reference.models import Area, LifeDomain, ReferenceName, Service  # noqa: F401
+from .moderation.models import ExportJob  # noqa: F401

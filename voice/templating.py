@@ -1,8 +1,9 @@
 """Helpers templates use for display only (no logic that decides anything)."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import format_date, format_datetime
+from flask_login import current_user
 
 from .reference.service import display_name
 
@@ -13,6 +14,29 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
     )
+
+    @app.before_request
+    def _forget_request_caches():
+        # pytest-flask keeps one app context (and so one g) across requests.
+        for key in ("reference_names", "account", "csrf_token", "_login_user"):
+            g.pop(key, None)
+
+    @app.context_processor
+    def _staff_navigation():
+        """The moderators' count of waiting stories, only for signed-in staff."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .db import get_session
+        from .moderation.service import waiting_count
+
+        try:
+            if not current_user.is_authenticated:
+                return {"account": None, "waiting_count": None}
+            account = current_user.user
+            waiting = waiting_count(session=get_session(), user=account) if account.role in ("moderator", "admin") else None
+        except SQLAlchemyError:  # the error page for a database outage must still render
+            return {"account": None, "waiting_count": None}
+        return {"account": account, "waiting_count": waiting}
 
     @app.context_processor
     def _partial():

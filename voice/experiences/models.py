@@ -41,6 +41,21 @@ class Experience(SQLModel, table=True):
     # One story per form: a resubmitted form (refresh, double tap) stores nothing twice.
     form_token: str = Field(max_length=64, unique=True)
 
+    # -- Moderation. `story` is the family's original, seen only by moderators and
+    # deleted once the story is decided and the retention period has passed;
+    # `published_story` is the moderator's version with identifying details removed.
+    published_story: str = Field(default="", max_length=8000)
+    # A human translation attached by staff, published beside the original.
+    translation: str = Field(default="", max_length=8000)
+    translation_lang: str = Field(default="", max_length=16)
+    reject_reason: str = Field(default="", max_length=500)
+    serious_concern: bool = Field(default=False)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    original_deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    report_count: int = Field(default=0)
+    is_hidden: bool = Field(default=False)
+
 
 class ExperienceService(SQLModel, table=True):
     __tablename__ = "experience_service"
@@ -88,3 +103,19 @@ class ServiceAnswer(SQLModel, table=True):
     text: str = Field(max_length=8000)
     lang: str = Field(default="nb", max_length=16)
     change_status: str = Field(default="none", max_length=16)
+    author_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+
+
+REPORT_REASONS = ("identifies", "offensive", "untrue", "other")
+
+
+class StoryReport(SQLModel, table=True):
+    """Someone reported a published story; enough reports hide it until a moderator looks."""
+
+    __tablename__ = "story_report"
+    id: int | None = Field(default=None, primary_key=True)
+    experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", index=True)
+    reason: str = Field(max_length=16)
+    comment: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    resolved: bool = Field(default=False)

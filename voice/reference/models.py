@@ -1,6 +1,7 @@
 """Reference data: services, areas and life domains, kept as data an admin can edit."""
 from __future__ import annotations
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -28,3 +29,15 @@ class Area(ReferenceBase, table=True):
 class LifeDomain(ReferenceBase, table=True):
     __tablename__ = "life_domain"
     id: int | None = Field(default=None, primary_key=True)
+
+
+class ReferenceName(SQLModel, table=True):
+    """An admin's name for a reference row in one language; wins over the catalog."""
+
+    __tablename__ = "reference_name"
+    __table_args__ = (UniqueConstraint("kind", "ref_id", "locale"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # "service", "area", "life_domain"
+    ref_id: int
+    locale: str = Field(max_length=8)
+    name: str = Field(max_length=160)

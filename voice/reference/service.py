@@ -1,18 +1,60 @@
 """Reading and seeding reference data."""
 from __future__ import annotations
 
+from flask import g, has_request_context
 from flask_babel import gettext
 from sqlmodel import Session, select
 
+from ..db import get_session
 from . import seed
-from .models import Area, LifeDomain, Service
+from .models import Area, LifeDomain, ReferenceName, Service
 
 Reference = Service | Area | LifeDomain
+MODELS = {"service": Service, "area": Area, "life_domain": LifeDomain}
+
+
+def _names_for_locale() -> dict[tuple[str, int], str]:
+    """Admins' names for the page's language, loaded once per request."""
+    if "reference_names" not in g:
+        rows = get_session().exec(select(ReferenceName).where(ReferenceName.locale == g.locale.code))
+        g.reference_names = {(row.kind, row.ref_id): row.name for row in rows}
+    return g.reference_names
 
 
 def display_name(item: Reference) -> str:
-    """The name in the page's language."""
+    """The name in the page's language: an admin's name if given, else the catalog's."""
+    if has_request_context() and "locale" in g:
+        override = _names_for_locale().get((item.__tablename__, item.id))
+        if override:
+            return override
     return gettext(item.name)
+
+
+def names_of(*, session: Session, kind: str, ref_id: int) -> dict[str, str]:
+    rows = session.exec(select(ReferenceName).where(ReferenceName.kind == kind, ReferenceName.ref_id == ref_id))
+    return {row.locale: row.name for row in rows}
+
+
+def set_names(*, session: Session, kind: str, ref_id: int, names: dict[str, str]) -> None:
+    """Store the names given per language; an empty name falls back to the catalog."""
+    existing = {
+        row.locale: row
+        for row in session.exec(select(ReferenceName).where(ReferenceName.kind == kind, ReferenceName.ref_id == ref_id))
+    }
+    for locale, name in names.items():
+        name = (name or "").strip()
+        row = existing.get(locale)
+        if name and row:
+            row.name = name
+            session.add(row)
+        elif name:
+            session.add(ReferenceName(kind=kind, ref_id=ref_id, locale=locale, name=name))
+        elif row:
+            session.delete(row)
+
+
+def all_rows(model, *, session: Session) -> list:
+    return list(session.exec(select(model).order_by(model.position, model.id)))
 
 
 def active(model, *, session: Session) -> list:
@@ -44,3 +86,10 @@ def seed_reference_data(*, session: Session) -> int:
                 added += 1
     session.flush()
     return added
+
+
+def slug_taken(model, slug: str, *, except_id: int | None, session: Session) -> bool:
+    query = select(model.id).where(model.slug == slug)
+    if except_id:
+        query = query.where(model.id != except_id)
+    return session.exec(query).first() is not None

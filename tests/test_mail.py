@@ -1,0 +1,74 @@
+"""The outbox: mail is stored with what caused it, sent by a command, retried on failure."""
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import select
+
+from voice.mail import MAX_ATTEMPTS, OutboxMessage, queue_mail, send_pending
+
+XSS = '<svg onload=alert(1)>"><script>alert(2)</script>'
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield inbox
+    controller.stop()
+
+
+def test_queued_mail_is_sent_with_escaped_html(app, db, smtp_server):
+    with app.test_request_context():
+        queue_mail(session=db, to="nora@example.no", template="invitation", context={"name": XSS, "link": "http://localhost/x", "role": "Partner"}, locale="en")
+        db.commit()
+        assert send_pending(session=db) == (1, 0)
+        db.commit()
+    assert len(smtp_server.messages) == 1
+    message = smtp_server.messages[0]
+    assert message["To"] == "nora@example.no"
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart()}
+    assert "&lt;svg onload=alert(1)&gt;" in parts["text/html"] and "<svg onload" not in parts["text/html"]
+    assert db.exec(select(OutboxMessage)).one().sent_at is not None
+
+
+def test_failed_sends_are_retried_then_marked_failed_never_lost(app, db, caplog):
+    from datetime import timedelta
+
+    from voice.db import utcnow
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
+    with app.test_request_context():
+        queue_mail(session=db, to="nora@example.no", template="password_reset", context={"name": "Nora", "link": "http://x"}, locale="nb")
+        db.commit()
+        now = utcnow()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            assert send_pending(session=db, now=now) == (0, 1)
+            db.commit()
+            message = db.exec(select(OutboxMessage)).one()
+            assert message.attempts == attempt and message.last_error
+            now = message.next_attempt_at + timedelta(seconds=1) if message.failed_at is None else now
+        assert message.failed_at is not None and message.sent_at is None
+        assert send_pending(session=db, now=now + timedelta(days=1)) == (0, 0)
+    assert any("gave up" in record.message for record in caplog.records)

@@ -1,0 +1,144 @@
+"""Admins manage accounts, read the audit log, and edit the reference data."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+
+from ..db import get_session
+from ..i18n import LOCALES
+from ..mail import queue_mail
+from ..reference import service as reference
+from . import audit, service
+from .auth import roles_required
+from .forms import KIND_LABELS, ROLE_LABELS, InviteForm, ReferenceForm
+from .models import User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/accounts")
+@roles_required("admin")
+def accounts():
+    db = get_session()
+    return render_template(
+        "admin/accounts.html",
+        users=service.list_users(session=db),
+        form=InviteForm(formdata=None),
+        action_form=FlaskForm(),
+        role_labels=ROLE_LABELS,
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.route("/accounts/invite", methods=["POST"])
+@roles_required("admin")
+def invite():
+    db = get_session()
+    form = InviteForm()
+    if form.validate_on_submit() and service.get_by_email(session=db, email=form.email.data):
+        form.email.errors = [gettext("There is already an account with this e-mail address.")]
+    elif form.validate_on_submit():
+        admin = g.account
+        token = service.create_invitation(
+            session=db, created_by=admin, purpose="invite", email=form.email.data, role=form.role.data,
+            display_name=form.display_name.data, organisation=form.organisation.data or None,
+            organisation_kind=form.organisation_kind.data or None,
+        )
+        link = url_for("accounts.accept_invitation", token=token, _external=True)
+        queue_mail(
+            session=db, to=form.email.data, template="invitation",
+            context={"name": form.display_name.data, "link": link, "role": str(ROLE_LABELS[form.role.data])},
+        )
+        audit.record(db, admin, "account_invited", "email", form.email.data, {"role": form.role.data})
+        return render_template("admin/link_created.html", link=link, email=form.email.data, purpose="invite")
+    return render_template(
+        "admin/accounts.html", users=service.list_users(session=db), form=form, action_form=FlaskForm(),
+        role_labels=ROLE_LABELS, kind_labels=KIND_LABELS,
+    ), 400
+
+
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/accounts/<int:user_id>/<any(disable, enable, reset, concerns):action>", methods=["POST"])
+@roles_required("admin")
+def account_action(user_id: int, action: str):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    db = get_session()
+    user = _user_or_404(user_id)
+    admin = g.account
+    if action in ("disable", "enable"):
+        if user.id == admin.id:
+            abort(400)
+        service.set_active(session=db, user=user, active=action == "enable")
+        audit.record(db, admin, f"account_{action}d", "user", user.id)
+    elif action == "concerns":
+        user.handles_concerns = not user.handles_concerns
+        db.add(user)
+        audit.record(db, admin, "account_concerns_changed", "user", user.id, {"handles_concerns": user.handles_concerns})
+    else:
+        token = service.create_invitation(session=db, created_by=admin, purpose="reset", email=user.email, role=user.role, user=user)
+        link = url_for("accounts.reset_password", token=token, _external=True)
+        queue_mail(session=db, to=user.email, template="password_reset", context={"name": user.display_name, "link": link})
+        audit.record(db, admin, "password_reset_issued", "user", user.id)
+        return render_template("admin/link_created.html", link=link, email=user.email, purpose="reset")
+    return redirect(url_for("admin.accounts"))
+
+
+@bp.route("/audit")
+@roles_required("admin")
+def audit_log():
+    db = get_session()
+    page = max(request.args.get("page", 1, type=int), 1)
+    action = request.args.get("action") or None
+    actor = (request.args.get("actor") or "").strip()[:254] or None
+    entries = audit.search(session=db, action=action, actor=actor, limit=51, offset=(page - 1) * 50)
+    return render_template(
+        "admin/audit.html", entries=entries[:50], has_next=len(entries) > 50, page=page,
+        actions=audit.actions(session=db), action=action, actor=actor or "",
+    )
+
+
+@bp.route("/reference")
+@roles_required("admin")
+def reference_list():
+    db = get_session()
+    groups = [(kind, reference.all_rows(model, session=db)) for kind, model in reference.MODELS.items()]
+    return render_template("admin/reference.html", groups=groups, form=ReferenceForm(formdata=None))
+
+
+@bp.route("/reference/<any(service, area, life_domain):kind>/<int:ref_id>", methods=["GET", "POST"])
+@bp.route("/reference/<any(service, area, life_domain):kind>/new", methods=["GET", "POST"], defaults={"ref_id": None})
+@roles_required("admin")
+def reference_edit(kind: str, ref_id: int | None):
+    db = get_session()
+    model = reference.MODELS[kind]
+    item = db.get(model, ref_id) if ref_id else None
+    if ref_id and item is None:
+        abort(404)
+    form = ReferenceForm(obj=item)
+    if request.method == "GET" and item:
+        for code, name in reference.names_of(session=db, kind=kind, ref_id=item.id).items():
+            getattr(form, f"name_{code}").data = name
+    if request.method == "POST" and form.validate_on_submit():
+        taken = reference.slug_taken(model, form.slug.data, except_id=ref_id, session=db)
+        if taken:
+            form.slug.errors = [gettext("Another row already uses this short name.")]
+        else:
+            item = item or model(slug=form.slug.data, name=form.name.data)
+            item.slug, item.name, item.is_active = form.slug.data, form.name.data, bool(form.is_active.data)
+            item.position = form.position.data or 0
+            db.add(item)
+            db.flush()
+            names = {code: getattr(form, f"name_{code}").data for code in LOCALES}
+            reference.set_names(session=db, kind=kind, ref_id=item.id, names=names)
+            audit.record(db, g.account, "reference_saved", kind, item.id, {"slug": item.slug})
+            return redirect(url_for("admin.reference_list"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/reference_edit.html", form=form, kind=kind, item=item, locales=LOCALES.values()), status

@@ -1,0 +1,73 @@
+"""The append-only audit log (SECURITY.md 20-21).
+
+`record` writes in the request's own transaction, so an action and its entry
+are stored together or not at all. `record_now` writes at once in a separate
+transaction, for events whose request fails on purpose (a refused login, a
+403). Never log passwords, receipt codes, story text or national ID numbers.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import has_request_context, request
+from sqlmodel import Session, col, select
+
+from ..db import get_engine
+from .models import AuditEntry
+
+APPEND_ONLY_SQL = {
+    "sqlite": [
+        "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
+        "BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only'); END",
+        "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
+        "BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_entry is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER audit_entry_no_change BEFORE UPDATE OR DELETE ON audit_entry "
+        "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()",
+    ],
+}
+DROP_SQL = {
+    "sqlite": ["DROP TRIGGER IF EXISTS audit_entry_no_update", "DROP TRIGGER IF EXISTS audit_entry_no_delete"],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS audit_entry_no_change ON audit_entry",
+        "DROP FUNCTION IF EXISTS audit_entry_append_only()",
+    ],
+}
+
+
+def _entry(actor, action: str, target_type: str, target_id, detail: dict | None) -> AuditEntry:
+    return AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else ""),
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id or ""),
+        detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)[:2000],
+        remote_addr=(request.remote_addr or "") if has_request_context() else "cli",
+    )
+
+
+def record(session: Session, actor, action: str, target_type: str = "", target_id=None, detail: dict | None = None) -> None:
+    session.add(_entry(actor, action, target_type, target_id, detail))
+
+
+def record_now(actor, action: str, target_type: str = "", target_id=None, detail: dict | None = None) -> None:
+    with Session(get_engine()) as session:
+        session.add(_entry(actor, action, target_type, target_id, detail))
+        session.commit()
+
+
+def search(*, session: Session, action: str | None = None, actor: str | None = None, limit: int = 50, offset: int = 0):
+    query = select(AuditEntry)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor:
+        query = query.where(col(AuditEntry.actor_label).contains(actor.lower()))
+    return session.exec(query.order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)).all()
+
+
+def actions(*, session: Session) -> list[str]:
+    return list(session.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))

@@ -1,0 +1,94 @@
+"""Login, second factor, password and invitation forms."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..forms import strip_text
+from .models import PARTNER_KINDS, ROLES
+from .passwords import MAX_LENGTH
+from .service import password_problem
+
+ROLE_LABELS = {"moderator": _l("Moderator (staff)"), "partner": _l("Partner"), "admin": _l("Administrator")}
+KIND_LABELS = {
+    "volunteer": _l("Volunteer"),
+    "nonprofit": _l("Non-profit organisation"),
+    "business": _l("Business"),
+    "resident": _l("Resident"),
+    "service": _l("Municipal service"),
+}
+PASSWORD_MESSAGES = {
+    "short": _l("Use at least 8 characters. A few ordinary words together make a good password."),
+    "long": _l("Use at most 128 characters."),
+    "common": _l("This password is too common and easy to guess. Choose another."),
+}
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), filters=[strip_text], validators=[InputRequired(message=_l("Enter your e-mail address.")), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("Enter your password.")), Length(max=MAX_LENGTH)])
+    next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code from your authenticator app"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the 6-digit code.")), Length(max=12)])
+
+
+class NewPasswordMixin:
+    def validate_password(self, field):
+        email = getattr(self, "_email", "")
+        issue = password_problem(field.data or "", email)
+        if issue:
+            raise ValidationError(PASSWORD_MESSAGES[issue])
+
+    def validate_confirm(self, field):
+        if field.data != self.password.data:
+            raise ValidationError(_l("The two passwords are not the same."))
+
+
+class SetPasswordForm(NewPasswordMixin, FlaskForm):
+    display_name = StringField(_l("Your name"), filters=[strip_text], validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)])
+    password = PasswordField(_l("New password"), validators=[InputRequired(message=_l("Choose a password."))])
+    confirm = PasswordField(_l("New password again"), validators=[InputRequired(message=_l("Write the password again."))])
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    password = PasswordField(_l("New password"), validators=[InputRequired(message=_l("Choose a password."))])
+    confirm = PasswordField(_l("New password again"), validators=[InputRequired(message=_l("Write the password again."))])
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired(message=_l("Enter your current password."))])
+    password = PasswordField(_l("New password"), validators=[InputRequired(message=_l("Choose a password."))])
+    confirm = PasswordField(_l("New password again"), validators=[InputRequired(message=_l("Write the password again."))])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), filters=[strip_text], validators=[InputRequired(message=_l("Enter an e-mail address.")), Email(message=_l("Enter an e-mail address like name@example.no.")), Length(max=254)])
+    display_name = StringField(_l("Name"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=120)])
+    role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    organisation = StringField(_l("Organisation (optional)"), filters=[strip_text], validators=[Optional(), Length(max=160)])
+    organisation_kind = SelectField(_l("Kind of partner (optional)"), choices=[("", "")] + [(k, KIND_LABELS[k]) for k in PARTNER_KINDS], validators=[Optional()])
+    handles_concerns = BooleanField(_l("May see stories marked as a serious concern for a child"))
+
+
+class ReferenceFormBase(FlaskForm):
+    slug = StringField(_l("Short name in addresses and exports"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a short name.")), Length(max=60), Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use small letters a-z, digits and dashes only."))])
+    name = StringField(_l("Name (source text, translated through the catalogs)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=160)])
+    position = IntegerField(_l("Order in lists"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])
+    is_active = BooleanField(_l("In use"), default=True)
+
+
+def _reference_form():
+    from ..i18n import LOCALES
+
+    fields = {
+        f"name_{info.code}": StringField(info.native_name, filters=[strip_text], validators=[Optional(), Length(max=160)])
+        for info in LOCALES.values()
+    }
+    return type("ReferenceForm", (ReferenceFormBase,), fields)
+
+
+ReferenceForm = _reference_form()

@@ -1,0 +1,82 @@
+"""Staff, partner and admin accounts, their sessions, invitations and the audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from ..db import UTCDateTime, utcnow
+
+ROLES = ("moderator", "partner", "admin")
+# Roles that must use a second factor (SECURITY.md 3).
+SECOND_FACTOR_ROLES = ("moderator", "admin")
+PARTNER_KINDS = ("volunteer", "nonprofit", "business", "resident", "service")
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # stored lower-case
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=16)
+    password_hash: str | None = Field(default=None, max_length=255)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_enabled: bool = Field(default=False)
+    is_active: bool = Field(default=True)
+    # May see stories marked as a serious concern for a child.
+    handles_concerns: bool = Field(default=False)
+    wants_digest: bool = Field(default=False)
+    organisation: str | None = Field(default=None, max_length=160)
+    organisation_kind: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return self.role in SECOND_FACTOR_ROLES or self.totp_enabled
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side record of each login, so logout and password changes end it for good."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Invitation(SQLModel, table=True):
+    """A single-use, expiring link: an invitation to join, or a password reset."""
+
+    __tablename__ = "invitation"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    purpose: str = Field(max_length=16)  # "invite" or "reset"; one cannot be used as the other
+    email: str = Field(max_length=254)
+    role: str = Field(max_length=16)
+    display_name: str = Field(default="", max_length=120)
+    organisation: str | None = Field(default=None, max_length=160)
+    organisation_kind: str | None = Field(default=None, max_length=16)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="CASCADE")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: database triggers refuse UPDATE and DELETE (see migrations)."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, index=True)  # no FK: entries outlive accounts
+    actor_label: str = Field(default="", max_length=254)
+    action: str = Field(max_length=64, index=True)
+    target_type: str = Field(default="", max_length=32)
+    target_id: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=2000)
+    remote_addr: str = Field(default="", max_length=64)

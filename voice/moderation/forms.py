@@ -1,0 +1,64 @@
+"""Moderation, answer, report and export forms."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..experiences.forms import story_language_choices
+from ..experiences.models import REPORT_REASONS
+from ..forms import CheckboxListField, HoneypotField, strip_text
+
+DECISION_CHOICES = [
+    ("published", _l("Publish (only with the family's consent)")),
+    ("internal", _l("Keep internal: counts in the figures, never public")),
+    ("rejected", _l("Reject (spam or abuse)")),
+]
+CHANGE_CHOICES = [("none", _l("No change")), ("planned", _l("Change planned")), ("made", _l("Change made"))]
+REPORT_LABELS = {
+    "identifies": _l("It could show who someone is"),
+    "offensive": _l("It is offensive or hurtful"),
+    "untrue": _l("It is not true"),
+    "other": _l("Something else"),
+}
+STATUS_FILTER = [("", _l("All")), ("new", _l("New")), ("published", _l("Published")), ("internal", _l("Internal")), ("rejected", _l("Rejected"))]
+FORMATS = [("csv", "CSV"), ("xlsx", "XLSX (Excel)"), ("json", "JSON")]
+
+
+class DecisionForm(FlaskForm):
+    services = CheckboxListField(_l("Services"), validators=[InputRequired(message=_l("Choose at least one service."))])
+    area = SelectField(_l("Area"), validators=[Optional()])
+    domains = CheckboxListField(_l("Life domains"), validators=[Optional()])
+    published_story = TextAreaField(_l("Version that may be published, with identifying details removed"), filters=[strip_text], validators=[Length(max=8000)])
+    translation = TextAreaField(_l("Human translation to publish beside it (optional)"), filters=[strip_text], validators=[Optional(), Length(max=8000)])
+    translation_lang = SelectField(_l("Language of the translation"), choices=story_language_choices, validators=[Optional()])
+    serious_concern = BooleanField(_l("Serious concern for a child: follow up, never publish"))
+    decision = RadioField(_l("Decision"), choices=DECISION_CHOICES, validators=[InputRequired(message=_l("Choose a decision."))])
+    reject_reason = StringField(_l("Reason for rejecting"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+
+
+class AnswerForm(FlaskForm):
+    service = SelectField(_l("Answer in the name of"), validators=[InputRequired(message=_l("Choose a service."))])
+    text = TextAreaField(_l("Answer"), filters=[strip_text], validators=[InputRequired(message=_l("Write the answer.")), Length(max=8000)])
+    lang = SelectField(_l("Language of the answer"), choices=story_language_choices)
+    change_status = RadioField(_l("What changes?"), choices=CHANGE_CHOICES, default="none")
+
+
+class ReportForm(FlaskForm):
+    reason = RadioField(_l("What is wrong with this story?"), choices=[(r, REPORT_LABELS[r]) for r in REPORT_REASONS],
+                        validators=[InputRequired(message=_l("Choose what is wrong."))])
+    comment = TextAreaField(_l("Tell us more (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+    website = HoneypotField(_l("Leave this field empty"))
+
+
+class ExportForm(FlaskForm):
+    date_from = DateField(_l("From date (optional)"), validators=[Optional()])
+    date_to = DateField(_l("To date (optional)"), validators=[Optional()])
+    service = SelectField(_l("Service"), validators=[Optional()])
+    area = SelectField(_l("Area"), validators=[Optional()])
+    domain = SelectField(_l("Life domain"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=STATUS_FILTER, validators=[Optional()])
+    format = RadioField(_l("File format"), choices=FORMATS, default="csv")
+    purpose = StringField(_l("Why do you need this export?"), filters=[strip_text],
+                          validators=[InputRequired(message=_l("Write why you need the export. It is logged.")), Length(min=5, max=300, message=_l("Write at least a few words, at most 300 characters."))])

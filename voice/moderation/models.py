@@ -1,0 +1,23 @@
+"""Export jobs: made in the background so a long export blocks no one."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from ..db import UTCDateTime, utcnow
+
+
+class ExportJob(SQLModel, table=True):
+    __tablename__ = "export_job"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = Field(default="pending", max_length=16)  # pending, running, done, failed
+    file_format: str = Field(max_length=8)
+    filters: str = Field(default="{}", max_length=2000)  # JSON
+    purpose: str = Field(max_length=300)
+    locale: str = Field(default="nb", max_length=8)
+    total: int = Field(default=0)
+    done: int = Field(default=0)
+    file_name: str = Field(default="", max_length=200)
