@@ -42,3 +42,24 @@ def make_user(app, db, role="moderator", email=None, totp=True, **extra):
         )
     db.commit()
     return user, secret
+
+
+def make_session(app, db, organiser=None, *, capacity=5, day=None, start="17:00", end="19:00", status="published", **fields):
+    """Store a published co-creation session (by staff unless a partner is given)."""
+    from datetime import date, timedelta
+
+    from voice.cocreation.service import SessionInput, create_sessions
+
+    if organiser is None:
+        organiser, _ = make_user(app, db, role="moderator")
+    data = SessionInput(title=fields.pop("title", "Family café"), description=fields.pop("description", "<p>Coffee and talk.</p>"),
+                        kind=fields.pop("kind", "meeting-place"), venue=fields.pop("venue", "Saupstad senter"),
+                        day=day or date.today() + timedelta(days=10), start_time=start, end_time=end, capacity=capacity,
+                        area_slug=fields.pop("area_slug", "saupstad"), **fields)
+    with app.test_request_context():
+        rows = create_sessions(session=db, data=data, organiser=organiser)
+    for row in rows:
+        row.status = status
+        db.add(row)
+    db.commit()
+    return rows[0] if len(rows) == 1 else rows

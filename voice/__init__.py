@@ -47,12 +47,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .accounts.admin_views import bp as admin_bp
     from .accounts.views import bp as accounts_bp
+    from .cocreation.organise_views import bp as organise_bp
+    from .cocreation.views import bp as cocreation_bp
     from .core.views import bp as core_bp
     from .experiences.public_views import bp as stories_bp
     from .experiences.views import bp as experiences_bp
     from .moderation.views import bp as moderation_bp
 
-    for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp):
+    for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp, cocreation_bp, organise_bp):
         app.register_blueprint(blueprint)
 
     from . import templating

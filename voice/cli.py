@@ -87,9 +87,27 @@ def purge() -> None:
 
 def purge_extensions(session) -> dict:
     """Purges that later capabilities add (sign-up lists, old export files)."""
+    from .cocreation.service import purge_personal_data
     from .moderation.cleanup import purge_export_files
 
-    return {"export_files": purge_export_files()}
+    return {"export_files": purge_export_files(), "signups": purge_personal_data(session=session)}
+
+
+@voice_cli.command("remind")
+def remind() -> None:
+    """Queue reminders (with the calendar file) for sessions in the next 24-48 hours. Run hourly."""
+    from .cocreation.notify import tell
+    from .cocreation.service import due_reminders
+    from .db import utcnow
+
+    with Session(get_engine()) as session:
+        due = due_reminders(session=session)
+        for signup, row in due:
+            tell(session=session, signup=signup, row=row, template="session_reminder")
+            signup.reminded_at = utcnow()
+            session.add(signup)
+        session.commit()
+    click.echo(f"Reminders queued: {len(due)}.")
 
 
 @voice_cli.command("create-admin")

@@ -12,3 +12,4 @@ from .accounts.models import AuditEntry, Invitation, User, UserSession  # noqa: 
 from .mail import OutboxMessage  # noqa: F401
 from .reference.models import Area, LifeDomain, ReferenceName, Service  # noqa: F401
 from .moderation.models import ExportJob  # noqa: F401
+from .cocreation.models import CoSession, SessionPartner, SessionService, Signup  # noqa: F401

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time
+from markupsafe import Markup
 from flask_login import current_user
 
 from .reference.service import display_name
+from .security import clean_html
 
 
 def init_app(app: Flask) -> None:
@@ -13,7 +15,10 @@ def init_app(app: Flask) -> None:
         ref_name=display_name,
         format_date=format_date,
         format_datetime=format_datetime,
+        format_time=format_time,
     )
+    # The few fields that allow formatting are cleaned when saved and again here.
+    app.jinja_env.filters["cleaned"] = lambda value: Markup(clean_html(value or ""))
 
     @app.before_request
     def _forget_request_caches():

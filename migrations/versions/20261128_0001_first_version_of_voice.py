@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:30:37.083573
+Create Date: 2026-11-28 04:39:34.679740
 """
 from typing import Sequence, Union
 
@@ -137,6 +137,46 @@ def upgrade() -> None:
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_email'), ['email'], unique=True)
 
+    op.create_table('cocreation_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('series_id', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=False),
+    sa.Column('text_lang', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('venue', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('starts_at', voice.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', voice.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('seats_taken', sa.Integer(), nullable=False),
+    sa.Column('languages', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('interpreter', sa.Boolean(), nullable=False),
+    sa.Column('childcare', sa.Boolean(), nullable=False),
+    sa.Column('step_free', sa.Boolean(), nullable=False),
+    sa.Column('cost', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('cancel_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('organiser_id', sa.Integer(), nullable=True),
+    sa.Column('organiser_kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=False),
+    sa.Column('created_at', voice.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('personal_data_purged_at', voice.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('seats_taken >= 0 AND seats_taken <= capacity', name='ck_session_not_overbooked'),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['user_account.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['area_id'], ['area.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organiser_id'], ['user_account.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('public_id')
+    )
+    with op.batch_alter_table('cocreation_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cocreation_session_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cocreation_session_organiser_id'), ['organiser_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cocreation_session_series_id'), ['series_id'], unique=False)
+        batch_op.create_index('ix_session_status_starts', ['status', 'starts_at'], unique=False)
+
     op.create_table('experience',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -224,6 +264,53 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
+
+    op.create_table('cocreation_session_partner',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['session_id'], ['cocreation_session.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', 'user_id')
+    )
+    op.create_table('cocreation_session_service',
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['service_id'], ['service.id'], ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['session_id'], ['cocreation_session.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('session_id', 'service_id')
+    )
+    op.create_table('cocreation_signup',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('form_token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('adults', sa.Integer(), nullable=False),
+    sa.Column('children', sa.Integer(), nullable=False),
+    sa.Column('interpreter_lang', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('needs_childcare', sa.Boolean(), nullable=False),
+    sa.Column('accessibility', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('phone', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+    sa.Column('page_lang', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', voice.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', voice.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('promoted_at', voice.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', voice.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attended', sa.Boolean(), nullable=True),
+    sa.Column('usefulness', sa.Integer(), nullable=True),
+    sa.Column('rated_at', voice.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['session_id'], ['cocreation_session.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('form_token'),
+    sa.UniqueConstraint('session_id', 'email', name='uq_signup_session_email'),
+    sa.UniqueConstraint('session_id', 'phone', name='uq_signup_session_phone'),
+    sa.UniqueConstraint('token_hash')
+    )
+    with op.batch_alter_table('cocreation_signup', schema=None) as batch_op:
+        batch_op.create_index('ix_signup_session_status', ['session_id', 'status', 'id'], unique=False)
 
     op.create_table('experience_contact',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -332,6 +419,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_experience_contact_delete_after'))
 
     op.drop_table('experience_contact')
+    with op.batch_alter_table('cocreation_signup', schema=None) as batch_op:
+        batch_op.drop_index('ix_signup_session_status')
+
+    op.drop_table('cocreation_signup')
+    op.drop_table('cocreation_session_service')
+    op.drop_table('cocreation_session_partner')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
 
@@ -346,6 +439,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_experience_receipt_locator'))
 
     op.drop_table('experience')
+    with op.batch_alter_table('cocreation_session', schema=None) as batch_op:
+        batch_op.drop_index('ix_session_status_starts')
+        batch_op.drop_index(batch_op.f('ix_cocreation_session_series_id'))
+        batch_op.drop_index(batch_op.f('ix_cocreation_session_organiser_id'))
+        batch_op.drop_index(batch_op.f('ix_cocreation_session_area_id'))
+
+    op.drop_table('cocreation_session')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_email'))
 

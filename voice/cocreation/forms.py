@@ -1,0 +1,130 @@
+"""Forms for organising sessions and for signing up."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..experiences.forms import USEFULNESS_CHOICES
+from ..forms import CheckboxListField, HoneypotField, normalise_phone, strip_text
+from ..i18n import LOCALES, OTHER_LANGUAGE
+from .models import KINDS
+
+KIND_LABELS = {
+    "workshop": _l("Co-creation workshop"),
+    "family-activity": _l("Activity for children and families"),
+    "meeting-place": _l("Meeting place"),
+    "job-training": _l("Job training"),
+    "information": _l("Information meeting"),
+}
+TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+
+def language_choices():
+    return [(info.code, info.native_name) for info in LOCALES.values()]
+
+
+def normalise_time(value: str | None) -> str | None:
+    match = TIME_RE.match((value or "").strip())
+    return f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
+
+
+class SessionForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[strip_text], validators=[InputRequired(message=_l("Write a title.")), Length(max=160)])
+    description = TextAreaField(_l("Description"), filters=[strip_text], validators=[InputRequired(message=_l("Write what will happen.")), Length(max=8000)])
+    text_lang = SelectField(_l("Language of the title and description"), choices=language_choices)
+    kind = SelectField(_l("Kind of session"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
+    area = SelectField(_l("Area"), validators=[Optional()])
+    venue = StringField(_l("Venue and address"), filters=[strip_text], validators=[InputRequired(message=_l("Write where it is.")), Length(max=300)])
+    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date, for example 2027-03-14."))])
+    start_time = StringField(_l("Starts at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the start time, for example 17:30."))])
+    end_time = StringField(_l("Ends at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the end time, for example 19:00."))])
+    repeat_weeks = IntegerField(_l("How many weeks in a row? (1 for a single session)"), default=1, validators=[InputRequired(message=_l("Enter a number from 1 to 26.")), NumberRange(min=1, max=26, message=_l("Enter a number from 1 to 26."))])
+    capacity = IntegerField(_l("Places (adults and children)"), validators=[InputRequired(message=_l("Enter how many can come.")), NumberRange(min=1, max=1000, message=_l("Enter a number from 1 to 1000."))])
+    languages = CheckboxListField(_l("Languages spoken"), choices=language_choices, validators=[InputRequired(message=_l("Choose at least one language."))])
+    interpreter = BooleanField(_l("Interpreter offered"))
+    childcare = BooleanField(_l("Childcare offered"))
+    step_free = BooleanField(_l("Step-free access"))
+    cost = StringField(_l("Cost (leave empty if it is free)"), filters=[strip_text], validators=[Optional(), Length(max=120)])
+    services = CheckboxListField(_l("Municipal services taking part (optional)"), validators=[Optional()])
+
+    def validate_start_time(self, field):
+        if normalise_time(field.data) is None:
+            raise ValidationError(_l("Enter the start time, for example 17:30."))
+        field.data = normalise_time(field.data)
+
+    def validate_end_time(self, field):
+        end = normalise_time(field.data)
+        if end is None:
+            raise ValidationError(_l("Enter the end time, for example 19:00."))
+        field.data = end
+        start = normalise_time(self.start_time.data)
+        if start and end <= start:
+            raise ValidationError(_l("The session must end after it starts."))
+
+    def validate_day(self, field):
+        if field.data and field.data < date.today():
+            raise ValidationError(_l("The date has passed. Choose a date from today on."))
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Your name or a nickname"), filters=[strip_text], validators=[InputRequired(message=_l("Write a name or a nickname.")), Length(max=80)])
+    adults = IntegerField(_l("Adults"), default=1, validators=[InputRequired(message=_l("Enter how many adults are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
+    children = IntegerField(_l("Children"), default=0, validators=[InputRequired(message=_l("Enter how many children are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
+    interpreter_lang = SelectField(_l("Do you need an interpreter? (optional)"), validators=[Optional()])
+    needs_childcare = BooleanField(_l("We need childcare during the session"))
+    accessibility = StringField(_l("Anything else we should arrange? (optional)"), filters=[strip_text], validators=[Optional(), Length(max=300)])
+    phone = StringField(_l("Phone number for a reminder (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
+    email = StringField(_l("E-mail for a reminder (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
+    role = RadioField(_l("How will you take part?"), choices=[("participant", _l("As a participant")), ("helper", _l("As a helper"))], default="participant")
+    form_token = HiddenField()
+    website = HoneypotField(_l("Leave this field empty"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.interpreter_lang.choices = [("", _l("No interpreter needed"))] + language_choices() + [(OTHER_LANGUAGE, _l("Another language"))]
+
+    def validate_adults(self, field):
+        if (field.data or 0) + (self.children.data or 0) < 1 and self.role.data == "participant":
+            raise ValidationError(_l("At least one person must come."))
+
+    def validate_phone(self, field):
+        if field.data:
+            normalised = normalise_phone(field.data)
+            if normalised is None:
+                raise ValidationError(_l("Enter a phone number like 912 34 567, or leave the field empty."))
+            field.data = normalised
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
+            except EmailNotValidError as exc:
+                raise ValidationError(_l("Enter an e-mail address like name@example.no, or leave the field empty.")) from exc
+
+
+class RateForm(FlaskForm):
+    usefulness = RadioField(_l("Was this session useful?"), choices=USEFULNESS_CHOICES, validators=[InputRequired(message=_l("Choose how useful the session was, or “I don't know”."))])
+
+
+class CancelSessionForm(FlaskForm):
+    reason = StringField(_l("Why is it cancelled?"), filters=[strip_text], validators=[InputRequired(message=_l("Write why the session is cancelled.")), Length(max=500)])
+
+
+class OutcomeForm(FlaskForm):
+    outcome = TextAreaField(_l("What we found together"), filters=[strip_text], validators=[InputRequired(message=_l("Write what came out of the session.")), Length(max=8000)])
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    area = SelectField(_l("Area"), validators=[Optional()])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    language = SelectField(_l("Language"), validators=[Optional()])
+    from_day = DateField(_l("From date"), validators=[Optional()])

@@ -1,0 +1,348 @@
+"""Co-creation sessions: organise, approve, cancel, sign up, wait, promote, remind, purge.
+
+Capacity is counted in persons (adults and children) of confirmed participants;
+helpers do not take seats. A seat is taken by one conditional UPDATE
+(`seats_taken + n <= capacity`), which the database runs atomically on SQLite and
+PostgreSQL alike, and a CHECK constraint refuses anything past capacity, so
+concurrent sign-ups can never over-book.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from ..accounts.models import User
+from ..db import utcnow
+from ..reference.models import Area, Service
+from ..security import clean_html
+from .models import CoSession, SessionPartner, SessionService, Signup
+
+OSLO = ZoneInfo("Europe/Oslo")
+PURGE_AFTER = timedelta(days=7)
+MAX_REPEATS = 26
+
+
+def sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def oslo_to_utc(day: date, hour_minute: str) -> datetime:
+    """A wall-clock time in Trondheim as UTC; correct on both sides of a DST change."""
+    hour, minute = (int(part) for part in hour_minute.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=OSLO).astimezone(ZoneInfo("UTC"))
+
+
+@dataclass
+class SessionInput:
+    title: str
+    description: str
+    kind: str
+    venue: str
+    day: date
+    start_time: str
+    end_time: str
+    capacity: int
+    area_slug: str | None = None
+    languages: list[str] = field(default_factory=lambda: ["nb"])
+    interpreter: bool = False
+    childcare: bool = False
+    step_free: bool = False
+    cost: str = ""
+    service_slugs: list[str] = field(default_factory=list)
+    repeat_weeks: int = 1
+    text_lang: str = "nb"
+
+
+def can_organise(user: User, session_row: CoSession, partner_ids: set[int]) -> bool:
+    return user.role in ("moderator", "admin") or user.id == session_row.organiser_id or user.id in partner_ids
+
+
+def partner_ids(*, session: Session, session_row: CoSession) -> set[int]:
+    return set(session.exec(select(SessionPartner.user_id).where(SessionPartner.session_id == session_row.id)))
+
+
+def create_sessions(*, session: Session, data: SessionInput, organiser: User) -> list[CoSession]:
+    """One session, or a weekly series of them (the same wall-clock time each week)."""
+    area = session.exec(select(Area).where(Area.slug == data.area_slug)).first() if data.area_slug else None
+    services = session.exec(select(Service).where(col(Service.slug).in_(data.service_slugs or []))).all()
+    staff = organiser.role in ("moderator", "admin")
+    repeats = max(1, min(data.repeat_weeks, MAX_REPEATS))
+    series_id = secrets.token_urlsafe(8) if repeats > 1 else None
+    created = []
+    for week in range(repeats):
+        day = data.day + timedelta(weeks=week)
+        row = CoSession(
+            public_id=secrets.token_urlsafe(9), series_id=series_id, title=data.title.strip(),
+            description=clean_html(data.description), text_lang=data.text_lang, kind=data.kind,
+            area_id=area.id if area else None, venue=data.venue.strip(),
+            starts_at=oslo_to_utc(day, data.start_time), ends_at=oslo_to_utc(day, data.end_time),
+            capacity=data.capacity, languages=",".join(data.languages), interpreter=data.interpreter,
+            childcare=data.childcare, step_free=data.step_free, cost=data.cost.strip(),
+            status="published" if staff else "pending", organiser_id=organiser.id,
+            organiser_kind="service" if staff else (organiser.organisation_kind or "volunteer"),
+            approved_by_id=organiser.id if staff else None,
+        )
+        session.add(row)
+        session.flush()
+        session.add_all(SessionService(session_id=row.id, service_id=s.id) for s in services)
+        created.append(row)
+    session.flush()
+    return created
+
+
+def approve(*, session: Session, row: CoSession, staff: User) -> None:
+    row.status = "published"
+    row.approved_by_id = staff.id
+    session.add(row)
+
+
+def cancel_session(*, session: Session, row: CoSession, reason: str) -> list[Signup]:
+    """Cancel it; return the sign-ups to tell."""
+    row.status = "cancelled"
+    row.cancel_reason = reason.strip()
+    session.add(row)
+    return list(session.exec(select(Signup).where(Signup.session_id == row.id, Signup.status != "cancelled")))
+
+
+def record_outcome(*, session: Session, row: CoSession, outcome: str) -> None:
+    row.outcome = clean_html(outcome)
+    session.add(row)
+
+
+# -- Public list ---------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    area: str | None = None
+    kind: str | None = None
+    language: str | None = None
+    from_day: date | None = None
+
+
+def upcoming(*, session: Session, filters: Filters, now: datetime | None = None, limit: int = 100) -> list[tuple[CoSession, Area | None]]:
+    now = now or utcnow()
+    start = max(now, oslo_to_utc(filters.from_day, "00:00")) if filters.from_day else now
+    query = (
+        select(CoSession, Area)
+        .join(Area, Area.id == CoSession.area_id, isouter=True)
+        .where(CoSession.status == "published", CoSession.ends_at >= start)
+    )
+    if filters.area:
+        query = query.where(Area.slug == filters.area)
+    if filters.kind:
+        query = query.where(CoSession.kind == filters.kind)
+    if filters.language:
+        query = query.where(col(CoSession.languages).contains(filters.language))
+    return list(session.exec(query.order_by(CoSession.starts_at, CoSession.id).limit(limit)))
+
+
+def get_public(*, session: Session, public_id: str) -> CoSession | None:
+    row = session.exec(select(CoSession).where(CoSession.public_id == public_id)).first()
+    if row is None or row.status == "pending":
+        return None
+    return row
+
+
+def get_any(*, session: Session, public_id: str) -> CoSession | None:
+    return session.exec(select(CoSession).where(CoSession.public_id == public_id)).first()
+
+
+def services_of(*, session: Session, row: CoSession) -> list[Service]:
+    return list(session.exec(select(Service).join(SessionService).where(SessionService.session_id == row.id)))
+
+
+def organised_by(*, session: Session, user: User) -> list[CoSession]:
+    query = select(CoSession)
+    if user.role == "partner":
+        shared = select(SessionPartner.session_id).where(SessionPartner.user_id == user.id)
+        query = query.where((CoSession.organiser_id == user.id) | col(CoSession.id).in_(shared))
+    return list(session.exec(query.order_by(col(CoSession.starts_at).desc()).limit(200)))
+
+
+def pending_approval(*, session: Session) -> list[CoSession]:
+    return list(session.exec(select(CoSession).where(CoSession.status == "pending").order_by(CoSession.starts_at)))
+
+
+# -- Sign-ups ------------------------------------------------------------------------------
+
+class SignupClosed(Exception):
+    pass
+
+
+class AlreadySignedUp(Exception):
+    pass
+
+
+@dataclass
+class SignupInput:
+    form_token: str
+    name: str
+    adults: int
+    children: int
+    role: str = "participant"
+    interpreter_lang: str = ""
+    needs_childcare: bool = False
+    accessibility: str = ""
+    phone: str | None = None
+    email: str | None = None
+    page_lang: str = "nb"
+
+
+def _take_seats(session: Session, row: CoSession, persons: int) -> bool:
+    """Atomically take `persons` seats if they are free."""
+    if persons == 0:
+        return True
+    result = session.execute(
+        update(CoSession)
+        .where(CoSession.id == row.id, CoSession.seats_taken + persons <= CoSession.capacity)
+        .values(seats_taken=CoSession.seats_taken + persons)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _free_seats(session: Session, row: CoSession, persons: int) -> None:
+    if persons:
+        session.execute(
+            update(CoSession).where(CoSession.id == row.id).values(seats_taken=CoSession.seats_taken - persons)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def sign_up(*, session: Session, row: CoSession, data: SignupInput, now: datetime | None = None) -> tuple[Signup, str]:
+    """Confirmed when there is room, else on the waiting list. Returns the sign-up and its private token."""
+    now = now or utcnow()
+    if row.status != "published" or row.ends_at <= now:
+        raise SignupClosed
+    duplicate = Signup.form_token == data.form_token
+    if data.email:
+        duplicate = duplicate | (Signup.email == data.email)
+    if data.phone:
+        duplicate = duplicate | (Signup.phone == data.phone)
+    if session.exec(select(Signup.id).where(Signup.session_id == row.id, duplicate)).first() or session.exec(
+        select(Signup.id).where(Signup.form_token == data.form_token)
+    ).first():
+        raise AlreadySignedUp
+    token = secrets.token_urlsafe(24)
+    signup = Signup(
+        session_id=row.id, form_token=data.form_token, token_hash=sha256(token), role=data.role,
+        name=data.name.strip(), adults=data.adults, children=data.children,
+        interpreter_lang=data.interpreter_lang, needs_childcare=data.needs_childcare,
+        accessibility=data.accessibility.strip(), phone=data.phone, email=data.email, page_lang=data.page_lang,
+    )
+    persons = signup.persons if data.role == "participant" else 0
+    signup.status = "confirmed" if _take_seats(session, row, persons) else "waiting"
+    session.add(signup)
+    # A sign-up racing this one with the same contact or form fails here on the
+    # unique constraints; the caller rolls the whole transaction back (seats too).
+    session.flush()
+    return signup, token
+
+
+def find_signup(*, session: Session, token: str) -> tuple[Signup, CoSession] | None:
+    signup = session.exec(select(Signup).where(Signup.token_hash == sha256(token or ""))).first()
+    if signup is None:
+        return None
+    return signup, session.get(CoSession, signup.session_id)
+
+
+def cancel_signup(*, session: Session, signup: Signup, row: CoSession) -> list[Signup]:
+    """Cancel; give freed seats to the waiting list in order. Returns those promoted."""
+    if signup.status == "cancelled":
+        return []
+    was_confirmed = signup.status == "confirmed"
+    signup.status = "cancelled"
+    signup.cancelled_at = utcnow()
+    session.add(signup)
+    if was_confirmed and signup.role == "participant":
+        _free_seats(session, row, signup.persons)
+        return promote_waiting(session=session, row=row)
+    return []
+
+
+def promote_waiting(*, session: Session, row: CoSession) -> list[Signup]:
+    """First come, first served; a family too large for the seats left waits on,
+    and a smaller family behind it may take them."""
+    promoted = []
+    waiting = session.exec(
+        select(Signup).where(Signup.session_id == row.id, Signup.status == "waiting").order_by(Signup.id)
+    ).all()
+    for candidate in waiting:
+        if _take_seats(session, row, candidate.persons):
+            candidate.status = "confirmed"
+            candidate.promoted_at = utcnow()
+            session.add(candidate)
+            promoted.append(candidate)
+    session.flush()
+    return promoted
+
+
+def signups_of(*, session: Session, row: CoSession) -> list[Signup]:
+    return list(session.exec(select(Signup).where(Signup.session_id == row.id).order_by(Signup.status, Signup.id)))
+
+
+def counts(*, session: Session, row: CoSession) -> dict[str, int]:
+    rows = session.exec(
+        select(Signup.status, func.count(), func.coalesce(func.sum(Signup.adults + Signup.children), 0))
+        .where(Signup.session_id == row.id, Signup.role == "participant").group_by(Signup.status)
+    ).all()
+    result = {"confirmed": 0, "waiting": 0, "cancelled": 0, "persons": 0}
+    for status, number, persons in rows:
+        result[status] = number
+        if status == "confirmed":
+            result["persons"] = persons
+    return result
+
+
+def mark_attendance(*, session: Session, row: CoSession, attended_ids: set[int]) -> None:
+    for signup in signups_of(session=session, row=row):
+        if signup.status == "confirmed":
+            signup.attended = signup.id in attended_ids
+            session.add(signup)
+
+
+def rate(*, session: Session, signup: Signup, row: CoSession, usefulness: int | None, now: datetime | None = None) -> bool:
+    """Only after the session, only for those who were signed up."""
+    now = now or utcnow()
+    if row.ends_at > now or signup.status != "confirmed":
+        return False
+    signup.usefulness = usefulness
+    signup.rated_at = now
+    session.add(signup)
+    return True
+
+
+# -- Reminders and purge ----------------------------------------------------------------
+
+def due_reminders(*, session: Session, now: datetime | None = None) -> list[tuple[Signup, CoSession]]:
+    """Confirmed sign-ups with an e-mail, for sessions starting in the next 24 to 48 hours."""
+    now = now or utcnow()
+    return list(session.exec(
+        select(Signup, CoSession).join(CoSession, CoSession.id == Signup.session_id)
+        .where(CoSession.status == "published", CoSession.starts_at > now, CoSession.starts_at <= now + timedelta(hours=48),
+               Signup.status == "confirmed", col(Signup.email).is_not(None), col(Signup.reminded_at).is_(None))
+    ))
+
+
+def purge_personal_data(*, session: Session, now: datetime | None = None) -> int:
+    """A week after a session, delete who signed up; keep only the counts."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(CoSession).where(CoSession.ends_at < now - PURGE_AFTER, col(CoSession.personal_data_purged_at).is_(None))
+    ).all()
+    purged = 0
+    for row in rows:
+        purged += session.execute(
+            update(Signup).where(Signup.session_id == row.id)
+            .values(name="", phone=None, email=None, accessibility="", interpreter_lang="")
+            .execution_options(synchronize_session=False)
+        ).rowcount or 0
+        row.personal_data_purged_at = now
+        session.add(row)
+    return purged
