@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from .db import utcnow
 from .experiences.models import ServiceAnswer
@@ -42,6 +42,44 @@ STORIES = [
 ]
 
 
+SESSIONS = [
+    # (days from today, start, end, title, kind, area, capacity, languages, interpreter, childcare, organiser kind, outcome)
+    (5, "17:00", "19:00", "[SAMPLE] Familiekafé på Saupstad", "meeting-place", "saupstad", 30, "nb,ar,so", True, True, "nonprofit", ""),
+    (9, "10:00", "13:00", "[SAMPLE] Samskaping: Hvordan kan NAV bli enklere å kontakte?", "workshop", "kattem", 20, "nb,en,ti", True, True, "service", ""),
+    (12, "18:00", "20:00", "[SAMPLE] Leksehjelp og spill for barn", "family-activity", "lademoen-mollenberg", 15, "nb,uk,pl", False, False, "volunteer", ""),
+    (20, "12:00", "15:00", "[SAMPLE] Jobbtrening: CV og intervju", "job-training", "ila-midtbyen", 12, "nb,fa,ar", True, False, "business", ""),
+    (-14, "17:00", "19:00", "[SAMPLE] Samskaping: Én kontaktperson for familien", "workshop", "romolslia-hallset", 25, "nb,ar", True, True, "service",
+     "<p>Familiene ønsker én fast kontaktperson. Neste steg: en prøveordning på Kattem fra våren.</p>"),
+]
+
+
+def load_sample_sessions(*, session: Session) -> int:
+    from .cocreation.models import CoSession, Signup
+    from .cocreation.service import oslo_to_utc
+    from .reference.models import Area
+
+    areas = {a.slug: a.id for a in session.exec(select(Area))}
+    for days, start, end, title, kind, area, capacity, langs, interpreter, childcare, org_kind, outcome in SESSIONS:
+        day = date.today() + timedelta(days=days)
+        row = CoSession(
+            public_id=secrets.token_urlsafe(9), title=title, kind=kind, area_id=areas.get(area),
+            description="<p>[SAMPLE] Velkommen! Vi snakker sammen om hva som hjelper familier. Gratis, med mat.</p>",
+            venue="[SAMPLE] Bydelshuset", starts_at=oslo_to_utc(day, start), ends_at=oslo_to_utc(day, end),
+            capacity=capacity, languages=langs, interpreter=interpreter, childcare=childcare, status="published",
+            organiser_kind=org_kind, outcome=outcome,
+        )
+        session.add(row)
+        session.flush()
+        if days < 0:
+            for n in range(12):
+                session.add(Signup(session_id=row.id, form_token=secrets.token_hex(16), token_hash=secrets.token_hex(32),
+                                   name="", adults=1, children=n % 3, attended=n % 4 != 0, usefulness=[5, 4, 4, 3, 5, 2][n % 6],
+                                   rated_at=utcnow(), created_at=utcnow() - timedelta(days=20)))
+                row.seats_taken += 1 + n % 3
+        session.add(row)
+    return len(SESSIONS)
+
+
 def load_sample_data(*, session: Session) -> int:
     today = date.today()
     for index, (services, area, domains, useful, listened, explained, lang, story, consent, answer) in enumerate(STORIES):
@@ -68,10 +106,17 @@ def load_sample_data(*, session: Session) -> int:
             service_slug, text, change = answer
             service = by_slugs(Service, [service_slug], session=session)[0]
             experience.status = "published" if consent else "internal"
+            experience.published_story = experience.story
+            experience.decided_at = utcnow()
             session.add(
                 ServiceAnswer(
                     experience_id=experience.id, service_id=service.id, text=text, lang="en" if lang == "en" else "nb", change_status=change
                 )
             )
     session.flush()
-    return len(STORIES)
+    load_sample_sessions(session=session)
+    try:
+        from .metrics.sample import add_sample_figures
+    except ImportError:  # figures arrive with the metrics capability
+        return len(STORIES)
+    return len(STORIES) + add_sample_figures(session=session)
