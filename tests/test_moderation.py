@@ -219,3 +219,15 @@ def test_originals_are_deleted_after_the_retention_period(app, db):
     db.expire_all()
     stored = db.get(Experience, experience.id)
     assert stored.story == "" and stored.published_story == "Moderated words" and stored.original_deleted_at
+
+
+def test_a_moderator_chooses_the_daily_digest(app, client, post, staff, db):
+    from voice.accounts.models import User
+
+    user = staff("moderator")
+    assert post("/staff/digest", {"wants_digest": "y"}, token_from="/staff/").status_code == 302
+    db.expire_all()
+    assert db.get(User, user.id).wants_digest is True
+    post("/staff/digest", {}, token_from="/staff/")
+    db.expire_all()
+    assert db.get(User, user.id).wants_digest is False

@@ -32,6 +32,10 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class DigestForm(FlaskForm):
+    wants_digest = BooleanField(_l("E-mail me once a day when stories are waiting to be read"))
+
+
 class CodeForm(FlaskForm):
     code = StringField(_l("Code from your authenticator app"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the 6-digit code.")), Length(max=12)])
 

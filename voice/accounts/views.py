@@ -6,7 +6,7 @@ import time
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
@@ -14,7 +14,7 @@ from ..db import get_session
 from ..extensions import limiter
 from . import audit, service
 from .auth import LoggedIn, roles_required
-from .forms import ChangePasswordForm, CodeForm, LoginForm, ResetPasswordForm, SetPasswordForm
+from .forms import ChangePasswordForm, CodeForm, DigestForm, LoginForm, ResetPasswordForm, SetPasswordForm
 from .models import User
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
@@ -148,7 +148,19 @@ def logout():
 @bp.route("/")
 @roles_required("moderator", "admin", "partner")
 def home():
-    return render_template("accounts/home.html")
+    return render_template("accounts/home.html", digest_form=DigestForm(formdata=None, wants_digest=g.account.wants_digest))
+
+
+@bp.route("/digest", methods=["POST"])
+@roles_required("moderator", "admin")
+def digest_setting():
+    form = DigestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    g.account.wants_digest = bool(form.wants_digest.data)
+    get_session().add(g.account)
+    audit.record(get_session(), g.account, "digest_setting_changed", "user", g.account.id, {"wants_digest": g.account.wants_digest})
+    return redirect(url_for("accounts.home"))
 
 
 @bp.route("/password", methods=["GET", "POST"])

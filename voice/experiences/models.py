@@ -17,7 +17,11 @@ EXPLAINED_MAX = 6  # 6 means "six or more"
 
 class Experience(SQLModel, table=True):
     __tablename__ = "experience"
-    __table_args__ = (Index("ix_experience_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_experience_status_created", "status", "created_at"),
+        # Figures (voice/metrics/service.py): covers every column the tallies read.
+        Index("ix_experience_figures", "status", "created_at", "area_id", "usefulness", "listened", "services_explained", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Stable pseudonymous id used in exports, never derived from anything personal.
