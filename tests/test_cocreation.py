@@ -70,7 +70,7 @@ def test_capacity_waiting_list_and_promotion_in_order(app, client, post, db):
     row = make_session(app, db, capacity=4)
     first = sign_up(post, row, form_token="a" * 30, adults="2", children="1", email="first@example.no")
     second = sign_up(post, row, form_token="b" * 30, adults="1", children="1", email="second@example.no")
-    third = sign_up(post, row, form_token="c" * 30, adults="1", children="0", email="third@example.no")
+    sign_up(post, row, form_token="c" * 30, adults="1", children="0", email="third@example.no")
     assert "You are signed up" in first.get_data(as_text=True)
     assert "You are on the waiting list" in second.get_data(as_text=True)
     statuses = {s.email: s.status for s in db.exec(select(Signup))}
@@ -175,7 +175,7 @@ def test_icalendar_output_parses_back(app, client, db):
 
 
 def test_a_partners_session_is_published_only_after_approval(app, client, post, staff, db, login):
-    partner = staff("partner", organisation_kind="nonprofit")
+    staff("partner", organisation_kind="nonprofit")
     response = post("/organise/new?lang=en", {
         "title": "Homework help", "description": "<p>Help <strong>with</strong> homework</p><img src=x onerror=alert(1)>",
         "text_lang": "nb", "kind": "family-activity", "area": "kattem", "venue": "Kattem bibliotek",

@@ -16,5 +16,9 @@ for message in catalog:
     if empty or message.fuzzy:
         message.string = message.id if isinstance(message.id, str) else tuple(message.id)
         message.flags.discard("fuzzy")
+catalog.header_comment = (
+    "# Voice translations (English).\n# The source strings are English; this catalog repeats them.\n"
+    "# REVIEW: awaiting review by a professional translator, like every catalog.\n"
+)
 with path.open("wb") as fh:
     write_po(fh, catalog, width=0, no_location=True, sort_output=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import ValidationError
@@ -41,3 +42,22 @@ def normalise_phone(value: str) -> str | None:
 
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class ContactFieldsMixin:
+    """Optional phone and e-mail fields: checked, then stored in one normal form
+    (E.164 phone numbers, lower-case e-mail) so duplicates can be recognised."""
+
+    def validate_phone(self, field):
+        if field.data:
+            normalised = normalise_phone(field.data)
+            if normalised is None:
+                raise ValidationError(_l("Enter a phone number like 912 34 567, or leave the field empty."))
+            field.data = normalised
+
+    def validate_email(self, field):
+        if field.data:
+            try:
+                field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
+            except EmailNotValidError as exc:
+                raise ValidationError(_l("Enter an e-mail address like name@example.no, or leave the field empty.")) from exc

@@ -4,14 +4,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..experiences.forms import USEFULNESS_CHOICES
-from ..forms import CheckboxListField, HoneypotField, normalise_phone, strip_text
+from ..forms import CheckboxListField, ContactFieldsMixin, HoneypotField, strip_text
 from ..i18n import LOCALES, OTHER_LANGUAGE
 from .models import KINDS
 
@@ -72,7 +71,7 @@ class SessionForm(FlaskForm):
             raise ValidationError(_l("The date has passed. Choose a date from today on."))
 
 
-class SignupForm(FlaskForm):
+class SignupForm(ContactFieldsMixin, FlaskForm):
     name = StringField(_l("Your name or a nickname"), filters=[strip_text], validators=[InputRequired(message=_l("Write a name or a nickname.")), Length(max=80)])
     adults = IntegerField(_l("Adults"), default=1, validators=[InputRequired(message=_l("Enter how many adults are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
     children = IntegerField(_l("Children"), default=0, validators=[InputRequired(message=_l("Enter how many children are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
@@ -92,20 +91,6 @@ class SignupForm(FlaskForm):
     def validate_adults(self, field):
         if (field.data or 0) + (self.children.data or 0) < 1 and self.role.data == "participant":
             raise ValidationError(_l("At least one person must come."))
-
-    def validate_phone(self, field):
-        if field.data:
-            normalised = normalise_phone(field.data)
-            if normalised is None:
-                raise ValidationError(_l("Enter a phone number like 912 34 567, or leave the field empty."))
-            field.data = normalised
-
-    def validate_email(self, field):
-        if field.data:
-            try:
-                field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
-            except EmailNotValidError as exc:
-                raise ValidationError(_l("Enter an e-mail address like name@example.no, or leave the field empty.")) from exc
 
 
 class RateForm(FlaskForm):

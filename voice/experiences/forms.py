@@ -1,13 +1,12 @@
 """The experience form and the receipt-code forms."""
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import CheckboxListField, HoneypotField, normalise_phone, strip_text
+from ..forms import CheckboxListField, ContactFieldsMixin, HoneypotField, strip_text
 from ..i18n import LOCALES, OTHER_LANGUAGE
 
 USEFULNESS_CHOICES = [
@@ -29,7 +28,7 @@ def story_language_choices():
     ]
 
 
-class ExperienceForm(FlaskForm):
+class ExperienceForm(ContactFieldsMixin, FlaskForm):
     services = CheckboxListField(
         _l("Which service or services did you meet?"),
         validators=[InputRequired(message=_l("Choose at least one service."))],
@@ -62,20 +61,6 @@ class ExperienceForm(FlaskForm):
         self.story.validators = [
             Length(max=story_max, message=_l("Your story can be at most %(max)d characters. Please shorten it.", max=story_max))
         ]
-
-    def validate_phone(self, field):
-        if field.data:
-            normalised = normalise_phone(field.data)
-            if normalised is None:
-                raise ValidationError(_l("Enter a phone number like 912 34 567, or leave the field empty."))
-            field.data = normalised
-
-    def validate_email(self, field):
-        if field.data:
-            try:
-                field.data = validate_email(field.data, check_deliverability=False).normalized
-            except EmailNotValidError as exc:
-                raise ValidationError(_l("Enter an e-mail address like name@example.no, or leave the field empty.")) from exc
 
 
 class ReceiptForm(FlaskForm):
