@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from voice.accounts.models import AuditEntry
-from voice.experiences.models import Experience
 
 from .factories import make_experience
 

@@ -89,7 +89,7 @@ def test_internal_and_new_stories_are_never_public(app, client, post, staff, db)
 
 
 def test_a_serious_concern_is_shown_only_to_those_allowed(app, client, post, staff, db, login):
-    moderator = staff("moderator", handles_concerns=True)
+    staff("moderator", handles_concerns=True)
     experience, _ = make_experience(app, db, consent_publish=True)
     response = decide(post, experience, decision="internal", serious_concern="y")
     assert response.status_code == 302

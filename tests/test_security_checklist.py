@@ -9,7 +9,6 @@ import importlib
 import logging
 import re
 
-import pytest
 
 from voice.experiences import receipt
 
