@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextlib import ExitStack
 
 import pytest
 from playwright.sync_api import expect
@@ -102,17 +103,28 @@ def form_for(page, action: str):
     return page.locator(f'main form[action$="{action}"]')
 
 
+def follow(page, link, path: str) -> None:
+    """Tap a link and wait until the new page has loaded (htmx included)."""
+    link.click()
+    page.wait_for_url(re.compile(re.escape(path) + r"(\?.*)?$"), wait_until="load")
+
+
 def submit(page, button, *, enhanced: bool = True):
     """Press a submit button and wait for the result to be on screen.
 
     With JavaScript on, an enhanced form must be sent by htmx (and the page
-    must not reload); without it, or for a plain form, it is a normal POST.
+    must not reload); without it, or for a plain form, it is a normal POST
+    that loads a new page.
     """
-    with page.expect_response(lambda r: r.request.method == "POST") as info:
+    by_htmx_expected = page.javascript and enhanced
+    with ExitStack() as waiting:
+        if not by_htmx_expected:
+            waiting.enter_context(page.expect_navigation(wait_until="load"))
+        info = waiting.enter_context(page.expect_response(lambda r: r.request.method == "POST"))
         button.click()
     response = info.value
     by_htmx = response.request.headers.get("hx-request") == "true"
-    assert by_htmx == (page.javascript and enhanced), (
+    assert by_htmx == by_htmx_expected, (
         f"POST {response.url} {'was' if by_htmx else 'was not'} sent by htmx (JavaScript {'on' if page.javascript else 'off'})"
     )
     if by_htmx:
@@ -120,8 +132,6 @@ def submit(page, button, *, enhanced: bool = True):
         # #main carries .htmx-settling until htmx has settled it.
         # (A locator, not wait_for_function: the site's CSP forbids eval.)
         expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
-    else:
-        page.wait_for_load_state()
     return response
 
 
@@ -149,6 +159,7 @@ def send_experience(page):
 
 
 def receipt_groups(page) -> list[str]:
+    expect(page.locator("main .panel-success[role=status]")).to_be_visible()
     groups = page.locator("p.receipt-code > span:not(.sep)")
     expect(groups).to_have_count(5)
     return groups.all_inner_texts()
@@ -185,8 +196,7 @@ def test_tell_look_up_add_and_delete(page, lang):
     start = main_link(page, "/experiences/new")
     expect(start).to_have_count(1)
     words.link_name(start, "start", "home page call to action")
-    start.click()
-    expect(page).to_have_url(re.compile(r"/experiences/new$"))
+    follow(page, start, "/experiences/new")
     expect_language(page, lang)
 
     # Sending the empty form: an error summary that links to each field in error.
@@ -232,8 +242,7 @@ def test_tell_look_up_add_and_delete(page, lang):
     assert_fits_phone(page, "the thanks page")
 
     # Coming back: the code typed in small letters with spaces still works.
-    main_link(page, "/experiences/mine").click()
-    expect(page).to_have_url(re.compile(r"/experiences/mine$"))
+    follow(page, main_link(page, "/experiences/mine"), "/experiences/mine")
     typed = " ".join(groups).lower()
     page.locator("#code").fill(typed)
     response = submit(page, form_for(page, "/experiences/mine").locator('button[type="submit"]'))
