@@ -113,3 +113,7 @@ class FilterForm(FlaskForm):
     kind = SelectField(_l("Kind"), validators=[Optional()])
     language = SelectField(_l("Language"), validators=[Optional()])
     from_day = DateField(_l("From date"), validators=[Optional()])
+
+
+SESSION_STATUS_LABELS = {"pending": _l("Waiting for approval"), "published": _l("Published"), "cancelled": _l("Cancelled")}
+SIGNUP_STATUS_LABELS = {"confirmed": _l("Has a place"), "waiting": _l("On the waiting list"), "cancelled": _l("Cancelled")}

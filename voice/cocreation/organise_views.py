@@ -14,7 +14,7 @@ from ..moderation.export import neutralise
 from ..reference.models import Area, Service
 from ..reference.service import choices
 from . import notify, service
-from .forms import KIND_LABELS, CancelSessionForm, OutcomeForm, SessionForm
+from .forms import KIND_LABELS, SESSION_STATUS_LABELS, SIGNUP_STATUS_LABELS, CancelSessionForm, OutcomeForm, SessionForm
 
 bp = Blueprint("organise", __name__, url_prefix="/organise")
 ORGANISERS = ("partner", "moderator", "admin")
@@ -39,7 +39,7 @@ def mine():
     db = get_session()
     pending = service.pending_approval(session=db) if g.account.role in STAFF else []
     return render_template("cocreation/organise/mine.html", rows=service.organised_by(session=db, user=g.account),
-                           pending=pending, kind_labels=KIND_LABELS)
+                           pending=pending, kind_labels=KIND_LABELS, status_labels=SESSION_STATUS_LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,6 +78,7 @@ def _manage_page(row, cancel_form=None, outcome_form=None, status=200):
         "cocreation/organise/manage.html", row=row, signups=service.signups_of(session=db, row=row),
         counts=service.counts(session=db, row=row), cancel_form=cancel_form or CancelSessionForm(formdata=None),
         outcome_form=outcome_form, kind_labels=KIND_LABELS, is_staff=g.account.role in STAFF, now=service.utcnow(),
+        status_labels=SESSION_STATUS_LABELS, signup_labels=SIGNUP_STATUS_LABELS,
     ), status
 
 

@@ -16,7 +16,7 @@ from ..experiences.service import load_view
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import choices, display_name
 from . import export, service
-from .forms import AnswerForm, DecisionForm, ExportForm
+from .forms import REPORT_LABELS, AnswerForm, DecisionForm, ExportForm
 from .models import ExportJob
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -85,6 +85,7 @@ def _page(experience, decision_form=None, answer_form=None, status=200, saved=No
         form=decision_form or _decision_form(experience, view, formdata=False),
         answer_form=answer_form or _answer_form(view, formdata=False),
         labels=labels,
+        report_labels=REPORT_LABELS,
         saved=saved,
     ), status
 
