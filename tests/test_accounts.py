@@ -143,17 +143,20 @@ def test_logout_must_be_a_post_with_csrf(app, client, staff):
 
 
 def test_a_password_change_ends_the_users_other_sessions(app, db, login, client, post):
+    import time
+
     user, secret = make_user(app, db)
+    login(user, secret)
     other_device = app.test_client()
     from .conftest import CSRF_RE
 
     token = CSRF_RE.search(other_device.get("/staff/login").get_data(as_text=True)).group(1)
     other_device.post("/staff/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD})
     token = CSRF_RE.search(other_device.get("/staff/login/code").get_data(as_text=True)).group(1)
-    other_device.post("/staff/login/code", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)  # the first device used the current code
+    other_device.post("/staff/login/code", data={"csrf_token": token, "code": next_code})
     assert other_device.get("/moderation/").status_code == 200
 
-    login(user, secret)
     new = "a brand new long passphrase"
     response = post("/staff/password?lang=en", {"current": PASSWORD, "password": new, "confirm": new})
     assert "Your password is changed" in response.get_data(as_text=True)
@@ -295,3 +298,19 @@ def test_every_protected_url_answers_each_role_as_it_should(app, client, staff, 
     else:
         assert response.status_code == 403
         assert "access_denied" in actions(db)
+
+
+def test_an_authenticator_code_cannot_be_used_twice(app, client, post, db):
+    user, secret = make_user(app, db, role="moderator")
+    code = pyotp.TOTP(secret).now()
+    post("/staff/login", {"email": user.email, "password": PASSWORD})
+    assert post("/staff/login/code", {"code": code}).status_code == 302
+    other = app.test_client()
+    from .conftest import CSRF_RE
+
+    token = CSRF_RE.search(other.get("/staff/login").get_data(as_text=True)).group(1)
+    other.post("/staff/login", data={"csrf_token": token, "email": user.email, "password": PASSWORD})
+    token = CSRF_RE.search(other.get("/staff/login/code").get_data(as_text=True)).group(1)
+    replay = other.post("/staff/login/code", data={"csrf_token": token, "code": code})
+    assert replay.status_code == 400
+    assert other.get("/moderation/").status_code == 302

@@ -191,3 +191,17 @@ def test_a_locked_database_gives_a_503_with_the_text_kept(app, client, csrf, db)
 
 def test_health_check(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_a_catalog_older_than_its_po_file_counts_as_missing(tmp_path):
+    import os
+    import shutil
+
+    from voice.i18n import TRANSLATIONS_DIR, missing_catalogs
+
+    shutil.copytree(TRANSLATIONS_DIR, tmp_path / "t")
+    assert missing_catalogs(tmp_path / "t") == []
+    po = tmp_path / "t" / "ar" / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    os.utime(po, (mo.stat().st_mtime + 60, mo.stat().st_mtime + 60))
+    assert missing_catalogs(tmp_path / "t") == ["ar"]

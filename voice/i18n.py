@@ -91,20 +91,23 @@ def _locale_selector() -> str:
 
 
 def missing_catalogs(directory: Path | None = None) -> list[str]:
+    """Languages with no compiled catalog, or one older than its .po file."""
     directory = directory or TRANSLATIONS_DIR
-    return [
-        code
-        for code in LOCALES
-        if not (directory / code / "LC_MESSAGES" / "messages.mo").is_file()
-    ]
+    missing = []
+    for code in LOCALES:
+        compiled = directory / code / "LC_MESSAGES" / "messages.mo"
+        source = compiled.with_suffix(".po")
+        if not compiled.is_file() or (source.is_file() and source.stat().st_mtime > compiled.stat().st_mtime):
+            missing.append(code)
+    return missing
 
 
 def init_app(app: Flask) -> None:
     missing = missing_catalogs()
     if missing:
         raise RuntimeError(
-            "No compiled catalog for configured language(s) "
-            f"{', '.join(missing)}: run `make i18n` (pybabel compile -d translations)."
+            "No compiled catalog, or one older than its .po file, for configured language(s) "
+            f"{', '.join(missing)}: run `make compile` (pybabel compile -d translations)."
         )
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)

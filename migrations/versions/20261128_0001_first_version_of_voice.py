@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:39:34.679740
+Create Date: 2026-11-28 05:16:01.056294
 """
 from typing import Sequence, Union
 
@@ -125,6 +125,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
     sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('totp_enabled', sa.Boolean(), nullable=False),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('handles_concerns', sa.Boolean(), nullable=False),
     sa.Column('wants_digest', sa.Boolean(), nullable=False),
@@ -211,6 +212,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('public_id')
     )
     with op.batch_alter_table('experience', schema=None) as batch_op:
+        batch_op.create_index('ix_experience_figures', ['area_id', 'created_at', 'status', 'usefulness', 'listened', 'services_explained', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_experience_receipt_locator'), ['receipt_locator'], unique=False)
         batch_op.create_index('ix_experience_status_created', ['status', 'created_at'], unique=False)
 
@@ -437,6 +439,7 @@ def downgrade() -> None:
     with op.batch_alter_table('experience', schema=None) as batch_op:
         batch_op.drop_index('ix_experience_status_created')
         batch_op.drop_index(batch_op.f('ix_experience_receipt_locator'))
+        batch_op.drop_index('ix_experience_figures')
 
     op.drop_table('experience')
     with op.batch_alter_table('cocreation_session', schema=None) as batch_op:

@@ -22,6 +22,7 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     totp_secret: str | None = Field(default=None, max_length=64)
     totp_enabled: bool = Field(default=False)
+    totp_last_step: int | None = Field(default=None)  # the last accepted code's time step: no replay
     is_active: bool = Field(default=True)
     # May see stories marked as a serious concern for a child.
     handles_concerns: bool = Field(default=False)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import time
 from datetime import datetime, timedelta
 
 import pyotp
@@ -128,11 +130,28 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Voice Trondheim")
 
 
-def check_totp(secret: str | None, code: str) -> bool:
+def check_totp(secret: str | None, code: str, *, last_step: int | None = None, now: float | None = None) -> int | None:
+    """The time step the code belongs to, or None. A step at or before `last_step`
+    is refused, so a code that was used once cannot be replayed."""
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     if not secret or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int((now if now is not None else time.time()) // totp.interval)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code) and (last_step is None or step > last_step):
+            return step
+    return None
+
+
+def accept_totp(*, session: Session, user: User, code: str, secret: str | None = None) -> bool:
+    """Check a code for this user (or a secret being enrolled) and remember its step."""
+    step = check_totp(secret or user.totp_secret, code, last_step=user.totp_last_step)
+    if step is None:
         return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+    user.totp_last_step = step
+    session.add(user)
+    return True
 
 
 # -- Invitations and resets ---------------------------------------------------------

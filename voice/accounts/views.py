@@ -94,7 +94,7 @@ def second_factor():
         return redirect(url_for("accounts.login"))
     form = CodeForm()
     if request.method == "POST" and form.validate_on_submit():
-        if service.check_totp(user.totp_secret, form.code.data):
+        if service.accept_totp(session=get_session(), user=user, code=form.code.data):
             return _finish_login(user)
         audit.record_now(user, "login_failed", detail={"step": "second_factor"})
         form.code.errors = [gettext("The code is wrong or too old. Enter the newest code from the app.")]
@@ -111,7 +111,7 @@ def enrol():
         return redirect(url_for("accounts.login"))
     form = CodeForm()
     if request.method == "POST" and form.validate_on_submit():
-        if service.check_totp(secret, form.code.data):
+        if service.accept_totp(session=get_session(), user=user, code=form.code.data, secret=secret):
             user.totp_secret = secret
             user.totp_enabled = True
             get_session().add(user)

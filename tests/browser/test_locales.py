@@ -1,0 +1,119 @@
+"""Every public page in every language fits a phone, declares its language and passes axe-core (issue 3).
+
+One browser context per language (JavaScript on, CSP bypassed so axe can be
+injected) visits every public page with `?lang=`: the page must not scroll
+sideways at 360 px, `<html lang dir>` must name the language and its direction,
+and axe-core must find no WCAG 2.1 A/AA violation. Problems are collected and
+reported together per language. Full-page screenshots of the home page and the
+form in Arabic, Tigrinya and Bokmål go to tests/output/screenshots/locales-*.png
+for a person to look at (Ethiopic glyphs, right to left).
+"""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session
+
+from tests.factories import make_session
+
+from . import axe
+from .conftest import PHONE, _new_page
+from .test_staff_flow import live_app
+
+pytestmark = pytest.mark.browser
+
+# code -> (<html lang>, dir); the nine languages of DOMAIN.md.
+LOCALES = {
+    "nb": ("nb", "ltr"),
+    "nn": ("nn", "ltr"),
+    "en": ("en", "ltr"),
+    "ar": ("ar", "rtl"),
+    "fa": ("fa", "rtl"),
+    "so": ("so", "ltr"),
+    "ti": ("ti", "ltr"),
+    "uk": ("uk", "ltr"),
+    "pl": ("pl", "ltr"),
+}
+PUBLIC_PAGES = {
+    "home": "/",
+    "form": "/experiences/new",
+    "lookup": "/experiences/mine",
+    "stories": "/stories/",
+    "sessions": "/sessions/",
+    "session": "/sessions/{session_id}",
+    "figures": "/figures/",  # being built: skipped while it answers 404
+    "privacy": "/privacy",
+    "accessibility": "/accessibility",
+}
+MAY_BE_MISSING = {"figures"}
+# The English source of the home page's heading: a page that says lang="ar" but
+# shows this is served from a missing or stale catalog (run `make compile`).
+ENGLISH_HOME_HEADING = "Did the help from the municipality work for your family?"
+SCREENSHOTS = {"lang": ("ar", "ti", "nb"), "pages": ("home", "form")}
+
+
+@pytest.fixture(scope="session")
+def live(request, tmp_path_factory) -> dict:
+    return live_app(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def session_id(live) -> str:
+    with Session(live["app"].extensions["voice_engine"]) as db:
+        row = make_session(live["app"], db, capacity=12, area_slug="saupstad", title="Familiekafé på Saupstad",
+                           interpreter=True, childcare=True, languages=["nb", "ar", "ti"])
+        return row.public_id
+
+
+@pytest.mark.parametrize("lang", list(LOCALES))
+def test_public_pages_in_every_language(browser, live, session_id, screenshot_dir, lang):
+    tag, direction = LOCALES[lang]
+    context, page = _new_page(browser, live["url"], javascript=True, bypass_csp=True)
+    if axe.AXE_JS.is_file():  # axe loads with every page, so axe.run need not inject it each time
+        context.add_init_script(path=str(axe.AXE_JS))
+    problems: list[str] = []
+    skipped: list[str] = []
+    try:
+        for name, path in PUBLIC_PAGES.items():
+            url = path.format(session_id=session_id)
+            response = page.goto(f"{url}?lang={lang}")
+            if response.status == 404 and name in MAY_BE_MISSING:
+                skipped.append(url)
+                continue
+            if response.status != 200:
+                problems.append(f"{url}: answered {response.status}")
+                continue
+
+            html = page.locator("html")
+            expect(html).to_have_attribute("lang", tag)
+            expect(html).to_have_attribute("dir", direction)
+
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                wide = page.evaluate(
+                    """limit => [...document.querySelectorAll('body *')]
+                        .filter(el => { const r = el.getBoundingClientRect(); return r.right > limit + 1 || r.left < -1; })
+                        .slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? '.' + el.className : '')
+                                         + ' ' + Math.round(el.getBoundingClientRect().left) + '..' + Math.round(el.getBoundingClientRect().right))""",
+                    PHONE["width"],
+                )
+                problems.append(f"{url}: scrolls sideways, scrollWidth {width} > {PHONE['width']} ({'; '.join(wide)})")
+
+            if name == "home" and lang != "en":
+                heading = " ".join(page.get_by_role("heading", level=1).inner_text().split())
+                if heading == ENGLISH_HOME_HEADING:
+                    problems.append(f"{url}: declared lang={tag!r} but shows the English source text {heading!r}"
+                                    " (catalog missing or stale: run `make compile`)")
+
+            if lang in SCREENSHOTS["lang"] and name in SCREENSHOTS["pages"]:
+                page.screenshot(path=str(screenshot_dir / f"locales-{name}-{lang}.png"), full_page=True)
+
+            violations = axe.run(page)
+            if violations:
+                problems.append(f"{url}: axe-core found {len(violations)} violation(s)\n{axe.describe(violations)}")
+    finally:
+        context.close()
+
+    assert not problems, f"public pages in {lang!r}:\n" + "\n".join(problems)
+    if skipped:
+        print(f"[{lang}] not yet there (404), skipped: {', '.join(skipped)}")
