@@ -5,12 +5,18 @@
 
 Starts gunicorn twice, the same way (same worker count, 127.0.0.1, a free port
 each): once for bench/hello.py (`hello:app`) and once for Voice
-(`voice:create_app()`) on a fresh database (migrated and seeded here). Then it
-loads, one after the other: hello `/`, Voice `/`, Voice `/experiences/new`,
-POSTs of the experience form (each with its own form_token, so each one is a
-new experience), and hello `/` again. The machine is shared and noisy, so
+(`voice:create_app()`) on a fresh database (migrated, seeded, loaded with the
+[SAMPLE] data, plus one published session with 10,000 places for the sign-up
+load). Then it loads, one after the other, with hello `/` between every two:
+Voice `/`, `/experiences/new`, POSTs of the experience form (each with its own
+form_token, so each one is a new experience), `/stories/`, `/sessions/`,
+`/figures/` (only when that URL answers 200; otherwise the run says it skipped
+it), and POSTs of the sign-up form of that session (each with its own
+form_token, so each one is a new sign-up). The machine is shared and noisy, so
 every figure is also printed as a ratio against the hello-world baseline
 measured in the same run (the mean of the run before and the run after).
+After the POSTs it checks what was stored: every acknowledged submission and
+sign-up is in the database, and the session is not over-booked.
 
 Finally it weighs the form page as a phone downloads it: the HTML and every
 stylesheet and script it links, raw and gzip-compressed.
@@ -68,7 +74,31 @@ STORY = (
     "forklarte hva som skulle skje videre og ringte tilbake som avtalt."
 )
 RECEIPT_MARKER = 'id="receipt-code"'  # only on the thank-you page
+SIGNUP_MARKER = "/sessions/signup/"  # the private link, only on the "signed up" page
 FORM_PATH = "/experiences/new"
+FIGURES_PATH = "/figures/"  # measured only when it answers 200 (being built)
+BENCH_CAPACITY = 10000  # places in the sign-up session: the load never fills it
+
+# Run with the project's Python and the benchmark's environment (DATABASE_URL ...):
+# one published session, a month from now, with argv[1] places, for the sign-up
+# load. Prints its public_id.
+CREATE_SESSION_PY = r"""
+import secrets, sys
+from datetime import timedelta
+from sqlmodel import Session
+from voice import create_app
+from voice.cocreation.models import CoSession
+from voice.db import get_engine, utcnow
+app = create_app()
+with app.app_context(), Session(get_engine()) as session:
+    starts = utcnow().replace(microsecond=0) + timedelta(days=30)
+    row = CoSession(public_id="bench-" + secrets.token_hex(6), title="Bench session", kind="workshop",
+                    venue="Bench hall", starts_at=starts, ends_at=starts + timedelta(hours=2),
+                    capacity=int(sys.argv[1]), status="published", languages="nb")
+    session.add(row)
+    session.commit()
+    print(row.public_id)
+"""
 WRK_TIMEOUT = "10s"  # a submission queues behind others; never count it as lost too early
 STEP_TIMEOUT = 180  # seconds, for migrate, seed and each subprocess step
 
@@ -223,7 +253,8 @@ class Loader:
             return self._wrk(target, url, duration)
         return python_client(target, url, self.connections, duration)
 
-    def post_form(self, target: str, url: str, duration: float, cookie: str, body_prefix: str) -> Result:
+    def post_form(self, target: str, url: str, duration: float, cookie: str, body_prefix: str,
+                  marker: str = RECEIPT_MARKER) -> Result:
         if self.wrk:
             script = self.tmpdir / f"post-{secrets.token_hex(4)}.lua"
             script.write_text(
@@ -233,7 +264,7 @@ class Loader:
                     "cookie": cookie,
                     "body": body_prefix,
                     "nonce": secrets.token_hex(4),
-                    "marker": RECEIPT_MARKER,
+                    "marker": marker,
                 }
             )
             return self._wrk(target, url, duration, script)
@@ -245,7 +276,7 @@ class Loader:
             return f"{body_prefix}&form_token={token}".encode()
 
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-        return python_client(target, url, self.connections, duration, "POST", body, headers)
+        return python_client(target, url, self.connections, duration, "POST", body, headers, marker)
 
     def _wrk(self, target: str, url: str, duration: float, script: Path | None = None) -> Result:
         seconds = max(1, int(round(duration)))
@@ -262,7 +293,8 @@ class Loader:
         return parse_wrk(target, proc.stdout)
 
 
-def python_client(target, url, connections, duration, method="GET", body_fn=None, headers=None) -> Result:
+def python_client(target, url, connections, duration, method="GET", body_fn=None, headers=None,
+                  marker=RECEIPT_MARKER) -> Result:
     """Fallback when wrk is missing: one thread per connection, keep-alive when the
     server allows it. It shares the CPU (and the GIL) with itself, so its req/s are
     lower than wrk's; the ratios against hello world are still comparable within a run."""
@@ -288,7 +320,7 @@ def python_client(target, url, connections, duration, method="GET", body_fn=None
                 data = resp.read()
                 lat.append(time.perf_counter() - t0)
                 stat[resp.status] += 1
-                if resp.status == 200 and RECEIPT_MARKER.encode() in data:
+                if resp.status == 200 and marker.encode() in data:
                     receipts += 1
                 if resp.will_close:
                     conn.close()
@@ -455,18 +487,34 @@ class Database:
         except Exception as exc:  # noqa: BLE001 - report, never hide, a database left behind
             print(f"warning: could not drop database {self.pg_name}: {exc}", file=sys.stderr)
 
-    def count_experiences(self) -> int:
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows of one read-only statement (qmark placeholders: `?`)."""
         if self.kind == "sqlite":
             conn = sqlite3.connect(self.path, timeout=10)
             try:
-                return conn.execute("SELECT count(*) FROM experience").fetchone()[0]
+                return conn.execute(sql, params).fetchall()
             finally:
                 conn.close()
         import psycopg
 
         url = "postgresql://" + self.url.split("://", 1)[1]
         with psycopg.connect(url, connect_timeout=5) as conn:
-            return conn.execute("SELECT count(*) FROM experience").fetchone()[0]
+            return conn.execute(sql.replace("?", "%s"), params).fetchall()
+
+    def count_experiences(self) -> int:
+        return self.query("SELECT count(*) FROM experience")[0][0]
+
+    def count_signups(self) -> int:
+        return self.query("SELECT count(*) FROM cocreation_signup")[0][0]
+
+    def booking(self, public_id: str) -> tuple[int, int, int]:
+        """(capacity, seats_taken, persons of its confirmed participants) of one session."""
+        return self.query(
+            "SELECT s.capacity, s.seats_taken, COALESCE(SUM(CASE WHEN u.status = 'confirmed' AND u.role = 'participant' "
+            "THEN u.adults + u.children ELSE 0 END), 0) FROM cocreation_session s "
+            "LEFT JOIN cocreation_signup u ON u.session_id = s.id WHERE s.public_id = ? GROUP BY s.id, s.capacity, s.seats_taken",
+            (public_id,),
+        )[0]
 
 
 # --------------------------------------------------------------------------- page parsing
@@ -521,6 +569,26 @@ def form_body_prefix(csrf_token: str) -> str:
     )
 
 
+def signup_body_prefix(csrf_token: str) -> str:
+    """The sign-up form as a browser sends it (one adult, no contact details)."""
+    return urllib.parse.urlencode(
+        [("csrf_token", csrf_token), ("name", "Bench family"), ("adults", "1"), ("children", "0"),
+         ("interpreter_lang", ""), ("accessibility", ""), ("phone", ""), ("email", ""), ("website", "")]
+    )
+
+
+def check_one_signup(voice: Server, cookie: str, public_id: str, body_prefix: str) -> None:
+    """One sign-up before the load, so a CSRF or validation problem shows as such."""
+    data = f"{body_prefix}&form_token=bench-check-{secrets.token_hex(8)}".encode()
+    status, _headers, body = fetch(
+        f"{voice.base}/sessions/{public_id}/signup", data,
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
+    if status != 200 or SIGNUP_MARKER.encode() not in body:
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body.decode("utf-8", "replace")))
+        raise BenchError(f"a test sign-up was not stored (HTTP {status}); page text: {text[:600]}")
+
+
 def check_one_submission(voice: Server, cookie: str, body_prefix: str) -> None:
     """One POST before the load, so a CSRF or validation problem shows as such."""
     data = f"{body_prefix}&form_token=bench-check-{secrets.token_hex(8)}".encode()
@@ -571,7 +639,7 @@ def argon2_hash_ms(samples: int = 5) -> float | None:
     return statistics.median(times)
 
 
-def run_step(cmd: list[str], env: dict, what: str) -> None:
+def run_step(cmd: list[str], env: dict, what: str) -> str:
     try:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
@@ -579,6 +647,7 @@ def run_step(cmd: list[str], env: dict, what: str) -> None:
     if proc.returncode != 0:
         raise BenchError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
     print(f"  {what}: {proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else 'ok'}")
+    return proc.stdout
 
 
 def missing_prerequisites(args) -> tuple[list[str], str | None]:
@@ -623,21 +692,22 @@ def print_table(rows: list[tuple[Result, float]]) -> None:
         print(f"{r.target:<40} {r.rps:>9.1f} {fmt_ms(r.p50_ms):>8} {fmt_ms(r.p99_ms):>8} {ratio:>8.3f} {r.problems:>12}")
 
 
-def settled_count(db: Database, voice: Server, limit: float = 60) -> int:
+def settled_count(db: Database, voice: Server, limit: float = 60, count=None) -> int:
     """The experience count once the submissions still queued in gunicorn have landed.
 
     wrk stops with up to --connections requests sent but unanswered; the workers
     still process (and store) them. A GET queues behind them, then the count must
-    hold still for 1.5 s."""
+    hold still for 1.5 s. `count` is what to count (default: experiences)."""
+    count = count or db.count_experiences
     deadline = time.monotonic() + limit
     try:
         fetch(voice.base + "/")
     except OSError:
         pass
-    last, since = db.count_experiences(), time.monotonic()
+    last, since = count(), time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.5)
-        now = db.count_experiences()
+        now = count()
         if now != last:
             last, since = now, time.monotonic()
         elif time.monotonic() - since >= 1.5:
@@ -668,7 +738,8 @@ def main(argv: list[str] | None = None) -> int:
         print("         client: it competes for the same 2 cores, so absolute req/s are lower; ratios still hold within the run.")
 
     # A hard bound on the whole run, on top of each step's own timeout.
-    budget = 6 * (args.duration + args.warmup + 40) + 3 * STEP_TIMEOUT
+    # 15 load tests at most (8 hello, 7 Voice), then two settled counts per POST target.
+    budget = 15 * (args.duration + args.warmup + 40) + 5 * STEP_TIMEOUT
 
     def on_alarm(_signum, _frame):
         raise BenchTimeout(f"the run went past its {budget}s budget")
@@ -710,6 +781,14 @@ def main(argv: list[str] | None = None) -> int:
         flask = [str(BIN / "flask"), "--app", "voice", "voice"]
         run_step(flask + ["migrate"], env, "flask voice migrate")
         run_step(flask + ["seed"], env, "flask voice seed")
+        try:
+            run_step(flask + ["sample-data", "--yes"], env, "flask voice sample-data --yes")
+        except BenchError as exc:
+            # Being extended by others; the lists are then measured empty, and the run says so.
+            print(f"  note: sample data could not be loaded, so /stories/ and /sessions/ are measured nearly empty:\n    {exc}")
+        session_id = run_step([sys.executable, "-c", CREATE_SESSION_PY, str(BENCH_CAPACITY)], env,
+                              f"session for the sign-up load ({BENCH_CAPACITY} places)").strip().splitlines()[-1]
+        signup_path = f"/sessions/{session_id}/signup"
 
         hello = Server("hello", "hello:app", BENCH, env, args.workers, tmpdir)
         voice = Server("voice", "voice:create_app()", ROOT, env, args.workers, tmpdir)
@@ -727,6 +806,14 @@ def main(argv: list[str] | None = None) -> int:
         body_prefix = form_body_prefix(csrf_token)
         check_one_submission(voice, cookie, body_prefix)
         print("  one test submission stored (CSRF token and cookie accepted)")
+        signup_prefix = signup_body_prefix(csrf_token)
+        check_one_signup(voice, cookie, session_id, signup_prefix)
+        print(f"  one test sign-up stored on {signup_path}")
+        figures_status, _h, _b = fetch(voice.base + FIGURES_PATH)
+        skipped: list[str] = []
+        if figures_status != 200:
+            skipped.append(f"GET {FIGURES_PATH} skipped: it answered HTTP {figures_status} (not built yet)")
+            print(f"  note: {skipped[-1]}")
 
         def measure_get(name: str, url: str) -> Result:
             if args.warmup:
@@ -745,30 +832,43 @@ def main(argv: list[str] | None = None) -> int:
             hellos.append(res)
             return res
 
-        def measure_post() -> tuple[Result, int, int]:
-            name = f"Voice  POST {FORM_PATH}"
+        def measure_post(name, path, prefix, marker, count) -> tuple[Result, int, int]:
             if args.warmup:
-                loader.post_form(name, voice.base + FORM_PATH, args.warmup, cookie, body_prefix)
-            before = settled_count(db, voice)  # warm-up submissions still queued land first
+                loader.post_form(name, voice.base + path, args.warmup, cookie, prefix, marker)
+            before = settled_count(db, voice, count=count)  # warm-up POSTs still queued land first
             print(f"  measuring {name} ...", flush=True)
-            res = loader.post_form(name, voice.base + FORM_PATH, args.duration, cookie, body_prefix)
-            return res, before, settled_count(db, voice)
+            res = loader.post_form(name, voice.base + path, args.duration, cookie, prefix, marker)
+            return res, before, settled_count(db, voice, count=count)
+
+        # The POST targets' (result, rows before, rows after), by kind.
+        posts: dict[str, tuple[Result, int, int]] = {}
+
+        def post_target(kind, name, path, prefix, marker, count):
+            def run():
+                posts[kind] = measure_post(name, path, prefix, marker, count)
+                return posts[kind][0]
+            return run
 
         targets = [
             lambda: measure_get("Voice  GET /", voice.base + "/"),
             lambda: measure_get(f"Voice  GET {FORM_PATH}", voice.base + FORM_PATH),
-            measure_post,
+            post_target("experience", f"Voice  POST {FORM_PATH}", FORM_PATH, body_prefix, RECEIPT_MARKER,
+                        db.count_experiences),
+            lambda: measure_get("Voice  GET /stories/", voice.base + "/stories/"),
+            lambda: measure_get("Voice  GET /sessions/", voice.base + "/sessions/"),
         ]
+        if figures_status == 200:
+            targets.append(lambda: measure_get(f"Voice  GET {FIGURES_PATH}", voice.base + FIGURES_PATH))
+        targets.append(post_target("signup", "Voice  POST /sessions/<id>/signup", signup_path, signup_prefix,
+                                   SIGNUP_MARKER, db.count_signups))
         measure_hello()
-        post = rows_before = rows_after = None
         for run in targets:
             out = run()
-            if isinstance(out, tuple):
-                post, rows_before, rows_after = out
-                out = post
             previous = hellos[-1]
             measure_hello()
             rows.append((out, (previous.rps + hellos[-1].rps) / 2))
+        post, rows_before, rows_after = posts["experience"]
+        signup, signups_before, signups_after = posts["signup"]
 
         weights = page_weight(voice)
 
@@ -800,6 +900,24 @@ def main(argv: list[str] | None = None) -> int:
             print("check: OK, every acknowledged submission was stored, none twice")
         else:
             print("check: MISMATCH between acknowledged and stored submissions (look at the status tally above)")
+        print()
+        print("== Sign-ups ==")
+        codes = ", ".join(f"{code}: {n}" for code, n in sorted(signup.statuses.items())) or "(no status tally)"
+        print(f"responses by status: {codes}; socket errors: {signup.socket_errors}")
+        acknowledged = sum(n for code, n in signup.statuses.items() if 200 <= code < 300)
+        pages = "" if signup.receipts is None else f" ({signup.receipts} of them the signed-up page with its private link)"
+        print(f"acknowledged (2xx): {acknowledged}{pages}")
+        stored = signups_after - signups_before
+        print(f"stored (new rows in cocreation_signup): {stored}   [difference {stored - acknowledged:+d}; up to "
+              f"+{args.connections} is expected, as above]")
+        if 0 <= stored - acknowledged <= args.connections:
+            print("check: OK, every acknowledged sign-up was stored, none twice")
+        else:
+            print("check: MISMATCH between acknowledged and stored sign-ups (look at the status tally above)")
+        capacity, seats_taken, persons = db.booking(session_id)
+        booked_ok = seats_taken <= capacity and seats_taken == persons
+        print(f"session {session_id}: capacity {capacity}, seats_taken {seats_taken}, persons of confirmed "
+              f"participants {persons}: {'OK, not over-booked and the count agrees' if booked_ok else 'MISMATCH'}")
         if hash_ms is not None:
             cap = args.workers * 1000 / hash_ms
             print(f"note: every submission hashes its receipt code with Argon2id at production cost "
@@ -816,6 +934,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, raw, gz in weights:
             print(f"{name:<{w}} {raw:>10,} {gz:>11,}")
         print(f"{'total':<{w}} {sum(r for _n, r, _g in weights):>10,} {sum(g for _n, _r, g in weights):>11,}")
+        for line in skipped:
+            print()
+            print(f"note: {line}")
         problems = [r for r, _b in table if r.problems]
         if problems:
             print()

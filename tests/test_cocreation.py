@@ -296,3 +296,9 @@ def test_hostile_text_in_session_fields_is_escaped(app, client, db):
     for url in (f"/sessions/{row.public_id}", "/sessions/"):
         page = client.get(url).get_data(as_text=True)
         assert "<svg onload" not in page and "<script>alert" not in page
+
+
+def test_an_overlong_hidden_form_token_is_refused_not_a_crash(app, post, db):
+    row = make_session(app, db)
+    assert sign_up(post, row, form_token="t" * 65).status_code == 400
+    assert db.exec(select(Signup)).all() == []

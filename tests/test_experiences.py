@@ -342,3 +342,9 @@ def test_contact_details_are_purged_on_schedule(app, db):
     db.commit()
     assert count(db, ExperienceContact) == 0
     assert count(db, Experience) == 1
+
+
+def test_an_overlong_hidden_form_token_is_refused_not_a_crash(client, post, db):
+    response = post(FORM, valid_form(form_token="t" * 65))
+    assert response.status_code == 400
+    assert count(db, Experience) == 0

@@ -205,3 +205,12 @@ def test_a_catalog_older_than_its_po_file_counts_as_missing(tmp_path):
     mo = po.with_suffix(".mo")
     os.utime(po, (mo.stat().st_mtime + 60, mo.stat().st_mtime + 60))
     assert missing_catalogs(tmp_path / "t") == ["ar"]
+
+
+def test_static_files_are_cached_long_under_versioned_urls(client):
+    page = client.get("/").get_data(as_text=True)
+    match = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', page)
+    assert match
+    response = client.get(match.group(1))
+    assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"]
+    assert "Content-Security-Policy" in response.headers

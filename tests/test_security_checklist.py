@@ -49,8 +49,8 @@ CHECKLIST = {
          "test_experiences:test_receipt_code_shows_status_story_and_answer", "test_security_checklist:test_logs_never_hold_secrets_or_story_text"],
     20: ["test_accounts:test_the_audit_log_is_append_only", "test_accounts:test_staff_need_the_second_factor",
          "test_export:test_csv_export_is_excel_friendly_safe_and_has_no_contact_details", "test_moderation:test_publishing_a_redacted_version"],
-    21: ["test_security_checklist:test_logs_never_hold_secrets_or_story_text"],
-    22: ["test_foundation:test_a_crash_shows_a_plain_page_without_a_trace"],
+    21: ["test_security_checklist:test_logs_never_hold_secrets_or_story_text", "test_security_checklist:test_database_errors_never_log_the_values_sent"],
+    22: ["test_foundation:test_a_crash_shows_a_plain_page_without_a_trace", "test_faults:test_postgresql_stopping_mid_submission_gives_503_with_the_story_kept_then_recovers"],
     23: ["test_export:test_csv_export_is_excel_friendly_safe_and_has_no_contact_details", "test_export:test_xlsx_export_neutralises_formulas"],
     24: ["test_experiences:test_contact_details_are_purged_on_schedule", "test_experiences:test_a_family_deletes_its_story_for_good",
          "test_cocreation:test_personal_details_are_purged_a_week_after_leaving_counts", "test_moderation:test_originals_are_deleted_after_the_retention_period"],
@@ -93,3 +93,8 @@ def test_logs_never_hold_secrets_or_story_text(app, client, post, db, caplog):
     for secret in (code, code[4:], story, "02013299997", PASSWORD):
         assert secret not in logged
     assert len(code) == 20
+
+
+def test_database_errors_never_log_the_values_sent(app):
+    """SECURITY.md 21: SQLAlchemy hides bound parameters (story text, names) in errors and logs."""
+    assert app.extensions["voice_engine"].hide_parameters is True

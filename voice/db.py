@@ -63,13 +63,18 @@ def engine_for(url: str, *, lock_timeout_ms: int = 5000) -> Engine:
     engine = _engines.get(key)
     if engine is None:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000, "check_same_thread": False})
+            # hide_parameters: an error logged by SQLAlchemy never carries what a family wrote.
+            engine = create_engine(
+                url, hide_parameters=True,
+                connect_args={"timeout": lock_timeout_ms / 1000, "check_same_thread": False},
+            )
             event.listen(engine, "connect", _sqlite_pragmas(lock_timeout_ms))
         else:
             # pre_ping: after PostgreSQL restarts, stale connections are replaced
             # instead of failing the next request.
             engine = create_engine(
                 url,
+                hide_parameters=True,
                 pool_pre_ping=True,
                 pool_size=5,
                 max_overflow=10,

@@ -1,6 +1,9 @@
 """Helpers templates use for display only (no logic that decides anything)."""
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from flask import Flask, g, request
 from flask_babel import format_date, format_datetime, format_time
 from markupsafe import Markup
@@ -19,6 +22,22 @@ def init_app(app: Flask) -> None:
     )
     # The few fields that allow formatting are cleaned when saved and again here.
     app.jinja_env.filters["cleaned"] = lambda value: Markup(clean_html(value or ""))
+
+    # Static files are cached for a year; their URLs carry a hash of the content,
+    # so a changed file gets a new URL (no revalidation round trips on a phone).
+    if app.config.get("SEND_FILE_MAX_AGE_DEFAULT") is None:
+        app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
+    static_hashes: dict[str, str] = {}
+
+    @app.url_defaults
+    def _static_version(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            filename = values["filename"]
+            if filename not in static_hashes:
+                path = Path(app.static_folder) / filename
+                static_hashes[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else ""
+            if static_hashes[filename]:
+                values["v"] = static_hashes[filename]
 
     @app.before_request
     def _forget_request_caches():

@@ -81,7 +81,7 @@ class SignupForm(ContactFieldsMixin, FlaskForm):
     phone = StringField(_l("Phone number for a reminder (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
     email = StringField(_l("E-mail for a reminder (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
     role = RadioField(_l("How will you take part?"), choices=[("participant", _l("As a participant")), ("helper", _l("As a helper"))], default="participant")
-    form_token = HiddenField()
+    form_token = HiddenField(validators=[Optional(), Length(max=64)])
     website = HoneypotField(_l("Leave this field empty"))
 
     def __init__(self, *args, **kwargs):

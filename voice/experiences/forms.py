@@ -52,7 +52,7 @@ class ExperienceForm(ContactFieldsMixin, FlaskForm):
     phone = StringField(_l("Phone number (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
     email = StringField(_l("E-mail address (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
     pii_checked = HiddenField()
-    form_token = HiddenField()
+    form_token = HiddenField(validators=[Optional(), Length(max=64)])
     website = HoneypotField(_l("Leave this field empty"))
 
     def __init__(self, *args, story_max: int, **kwargs):
