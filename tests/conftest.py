@@ -150,3 +150,4 @@ def staff(app, db, login):
         return user
 
     return as_role
+test_config.__test__ = False  # a helper, not a test, when imported into test modules
