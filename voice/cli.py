@@ -1,6 +1,7 @@
 """`flask --app voice voice ...` commands: migrate, seed, sample data, purge."""
 from __future__ import annotations
 
+import sys
 from datetime import date
 
 import click
@@ -56,7 +57,10 @@ def sample_data(if_empty: bool, yes: bool) -> None:
         if if_empty and session.exec(select(Experience.id)).first() is not None:
             click.echo("Sample data skipped: the database already has experiences.")
             return
-        if not yes and not click.confirm("Load SAMPLE data into this database?", default=True):
+        # Offered on a terminal (default yes); without one (CI, a service manager) it just loads.
+        if not yes and sys.stdin.isatty() and not click.confirm(
+            "The database has no stories yet. Load clearly marked SAMPLE data so the site looks alive?", default=True
+        ):
             return
         count = load_sample_data(session=session)
         session.commit()
