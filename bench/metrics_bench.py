@@ -191,13 +191,13 @@ def load(url: str, rows: int, now: datetime) -> dict:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-400000")
         cursor = conn
-        write = lambda table, cols, data: _insert_sqlite(conn, table, cols, data)  # noqa: E731
+        write = lambda table, cols, data: _insert_sqlite(conn, table, cols, data)
     else:
         import psycopg
 
         conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
         cursor = conn.cursor()
-        write = lambda table, cols, data: _copy_pg(cursor, table, cols, data)  # noqa: E731
+        write = lambda table, cols, data: _copy_pg(cursor, table, cols, data)
 
     def ids(table):
         return [r[0] for r in cursor.execute(f"SELECT id FROM {table} ORDER BY position, id").fetchall()]
@@ -248,3 +248,247 @@ def load(url: str, rows: int, now: datetime) -> dict:
         cursor.execute("VACUUM ANALYZE")
     conn.close()
     return counts
+
+
+# --------------------------------------------------------------------------
+# The raw SQL each request rests on, written the plain way (GROUP BY, no tricks)
+# --------------------------------------------------------------------------
+
+AGGREGATES = (
+    "count(*), count(e.usefulness), sum(CASE WHEN e.usefulness >= 4 THEN 1 ELSE 0 END), count(e.listened), "
+    "sum(CASE WHEN e.listened = 'yes' THEN 1 ELSE 0 END), "
+    + ", ".join(f"sum(CASE WHEN e.services_explained = {k} THEN 1 ELSE 0 END)" for k in range(7))
+    + ", sum(CASE WHEN e.status = 'published' THEN 1 ELSE 0 END)"
+)
+MODERATED = "e.status IN ('published', 'internal')"
+
+
+def raw_statements(kind: str, *, area_id: int | None, service_id: int | None, now: datetime, trend: int) -> list[tuple[str, list]]:
+    """The GROUP BY statements behind one dashboard view, as a developer would write them."""
+    from voice.metrics.service import Period
+
+    period = Period.containing(kind, now)
+    periods = [period.shifted(-i) for i in reversed(range(trend))]
+    bounds = [p.start_utc for p in periods] + [period.end_utc]
+    extra, extra_params = "", []
+    if service_id is not None:
+        extra += " AND EXISTS (SELECT 1 FROM experience_service s WHERE s.experience_id = e.id AND s.service_id = ?)"
+        extra_params.append(service_id)
+    bucket = "CASE " + " ".join(f"WHEN e.created_at < ? THEN {i}" for i in range(len(periods) - 1)) + f" ELSE {len(periods) - 1} END"
+    period_where = f"{MODERATED} AND e.created_at >= ? AND e.created_at < ?"
+    area_where = " AND e.area_id = ?" if area_id is not None else ""
+    area_params = [area_id] if area_id is not None else []
+    statements = [
+        (f"SELECT {bucket} AS bucket, e.area_id, {AGGREGATES} FROM experience e WHERE {period_where}{extra} GROUP BY 1, 2",
+         [*bounds[1:-1], bounds[0], bounds[-1], *extra_params]),
+    ]
+    for table, column in (("experience_service", "service_id"), ("experience_domain", "domain_id")):
+        statements.append((
+            f"SELECT l.{column}, {AGGREGATES} FROM experience e JOIN {table} l ON l.experience_id = e.id "
+            f"WHERE {period_where}{area_where} GROUP BY l.{column}",
+            [period.start_utc, period.end_utc, *area_params]))
+    statements.append((
+        "SELECT a.service_id, count(DISTINCT a.experience_id), count(*), "
+        "sum(CASE WHEN a.change_status IN ('planned', 'made') THEN 1 ELSE 0 END) "
+        f"FROM service_answer a JOIN experience e ON e.id = a.experience_id WHERE {period_where}{area_where}{extra} "
+        "GROUP BY a.service_id", [period.start_utc, period.end_utc, *area_params, *extra_params]))
+    statements.append((
+        "SELECT s.area_id, s.organiser_kind, count(DISTINCT s.id), count(u.id) FROM cocreation_session s "
+        "LEFT JOIN cocreation_signup u ON u.session_id = s.id AND u.status = 'confirmed' "
+        "WHERE s.status = 'published' AND s.ends_at <= ? AND s.starts_at >= ? AND s.starts_at < ? "
+        "GROUP BY s.area_id, s.organiser_kind", [now, period.start_utc, period.end_utc]))
+    return statements
+
+
+class RawRunner:
+    """Runs hand-written SQL on the DB-API connection (sqlite3 / psycopg)."""
+
+    def __init__(self, url: str):
+        self.sqlite = url.startswith("sqlite")
+        if self.sqlite:
+            self.conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+
+    def run(self, statements) -> int:
+        rows = 0
+        for sql, params in statements:
+            if self.sqlite:
+                result = self.conn.execute(sql, [_sqlite_value(p) for p in params]).fetchall()
+            else:
+                result = self.conn.execute(sql.replace("?", "%s"), params).fetchall()
+            rows += len(result)
+        return rows
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# --------------------------------------------------------------------------
+# Measuring
+# --------------------------------------------------------------------------
+
+TOKEN = "bench-" + uuid.uuid4().hex
+
+
+def _median_ms(action, repeats: int) -> float:
+    action()  # warm-up: caches, compiled statements, the database's pages
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def scenarios(ids: dict) -> list[tuple[str, str, list]]:
+    """(name, path, [(period type, area id, service id), ...] of the raw SQL it rests on)."""
+    kattem, nav = ids["area"]["kattem"], ids["service"]["nav"]
+    return [
+        ("dashboard, month", "/figures/?period_type=month", [("month", None, None)]),
+        ("dashboard, quarter (default)", "/figures/", [("quarter", None, None)]),
+        ("dashboard, year", "/figures/?period_type=year", [("year", None, None)]),
+        ("dashboard, quarter, area", "/figures/?period_type=quarter&area=kattem", [("quarter", kattem, None)]),
+        ("dashboard, quarter, service", "/figures/?period_type=quarter&service=nav", [("quarter", None, nav)]),
+        ("dashboard, quarter, area+service", "/figures/?period_type=quarter&area=kattem&service=nav",
+         [("quarter", kattem, nav)]),
+        ("download CSV, quarter", "/figures/download.csv?period_type=quarter", [("quarter", None, None)]),
+        ("download JSON, quarter", "/figures/download.json?period_type=quarter", [("quarter", None, None)]),
+        ("download JSON-stat, quarter", "/figures/download.jsonstat?period_type=quarter&table=experiences",
+         [("quarter", None, None)]),
+        ("download CSV, year", "/figures/download.csv?period_type=year", [("year", None, None)]),
+        ("monitoring feed (month+quarter+year)", "/figures/metrics",
+         [("month", None, None), ("quarter", None, None), ("year", None, None)]),
+    ]
+
+
+TREND = {"month": 12, "quarter": 8, "year": 3}
+
+
+def measure(app, url: str, repeats: int, now: datetime) -> list[tuple[str, float, float]]:
+    from sqlmodel import Session, select
+
+    from voice.reference.models import Area, Service
+
+    with Session(app.extensions["voice_engine"]) as session:
+        ids = {"area": {a.slug: a.id for a in session.exec(select(Area))},
+               "service": {s.slug: s.id for s in session.exec(select(Service))}}
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept-Language": "nb"}
+    raw = RawRunner(url)
+    results = []
+    try:
+        for name, path, raws in scenarios(ids):
+            def request(path=path):
+                response = client.get(path, headers=headers)
+                if response.status_code != 200:
+                    raise RuntimeError(f"{path}: HTTP {response.status_code}")
+
+            statements = [s for kind, area, service in raws
+                          for s in raw_statements(kind, area_id=area, service_id=service, now=now, trend=TREND[kind])]
+            request_ms = _median_ms(request, repeats)
+            raw_ms = _median_ms(lambda statements=statements: raw.run(statements), repeats)
+            results.append((name, request_ms, raw_ms))
+            print(f"  {name:40s} {request_ms:9.1f} ms   raw SQL {raw_ms:9.1f} ms", flush=True)
+    finally:
+        raw.close()
+    return results
+
+
+# --------------------------------------------------------------------------
+# Databases that clean up after themselves
+# --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def temporary_database(kind: str, workdir: Path):
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    import psycopg
+
+    name = f"voice_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_BASE}{name}"
+    finally:
+        from voice import db as voice_db
+
+        for engine in list(voice_db._engines.values()):
+            engine.dispose()
+        voice_db._engines.clear()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        print(f"  dropped PostgreSQL database {name}", flush=True)
+
+
+def run_one(kind: str, rows: int, repeats: int, workdir: Path) -> tuple[dict, list]:
+    from alembic import command
+    from sqlmodel import Session
+
+    from voice import create_app
+    from voice.cli import alembic_config
+    from voice.reference.service import seed_reference_data
+
+    with temporary_database(kind, workdir) as url:
+        print(f"\n{kind}: building the schema (alembic upgrade head) ...", flush=True)
+        command.upgrade(alembic_config(url), "head")
+        app = create_app({
+            "DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False, "METRICS_TOKEN": TOKEN,
+            "SESSION_COOKIE_SECURE": False,
+        })
+        with Session(app.extensions["voice_engine"]) as session:
+            seed_reference_data(session=session)
+            session.commit()
+        now = datetime.now(timezone.utc)
+        print(f"{kind}: loading {rows:,} experiences over {YEARS} years ...", flush=True)
+        started = time.perf_counter()
+        counts = load(url, rows, now)
+        counts["load seconds"] = round(time.perf_counter() - started, 1)
+        print(f"{kind}: loaded {counts}", flush=True)
+        results = measure(app, url, repeats, now)
+        app.extensions["voice_engine"].dispose()
+        return counts, results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--database", choices=("both", "sqlite", "postgresql"), default="both")
+    args = parser.parse_args(argv)
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+
+    workdir = Path(tempfile.mkdtemp(prefix="voice-metrics-bench-"))
+    os.environ["VOICE_INSTANCE_PATH"] = str(workdir / "instance")  # never write into the repository
+    os.environ.setdefault("SECRET_KEY", "bench")
+    load_before = os.getloadavg()
+    table = {}
+    loaded = {}
+    try:
+        for kind in kinds:
+            loaded[kind], table[kind] = run_one(kind, args.rows, args.repeats, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        print(f"\nremoved {workdir}", flush=True)
+
+    print("\nVoice figures benchmark (issue #6)")
+    print(f"machine: {os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}, "
+          f"SQLite {sqlite3.sqlite_version}; load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
+    print(f"data: {args.rows:,} experiences over {YEARS} years per database; median of {args.repeats} runs after a warm-up")
+    print("request = through the Flask test client (whole app: SQL, disclosure control, template or file);")
+    print("raw SQL = the plain GROUP BY statements the request rests on, run on the DB-API connection.\n")
+    header = f"{'database':10s} {'request':40s} {'request ms':>11s} {'raw SQL ms':>11s} {'ratio':>7s}"
+    print(header)
+    print("-" * len(header))
+    for kind in kinds:
+        for name, request_ms, raw_ms in table[kind]:
+            print(f"{kind:10s} {name:40s} {request_ms:11.1f} {raw_ms:11.1f} {request_ms / raw_ms:7.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -42,6 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
+    from .metrics import monitoring
+
+    monitoring.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 
@@ -52,9 +55,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .core.views import bp as core_bp
     from .experiences.public_views import bp as stories_bp
     from .experiences.views import bp as experiences_bp
+    from .metrics.views import bp as metrics_bp
     from .moderation.views import bp as moderation_bp
 
-    for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp, cocreation_bp, organise_bp):
+    for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp, cocreation_bp, organise_bp, metrics_bp):
         app.register_blueprint(blueprint)
 
     from . import templating
