@@ -32,6 +32,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import sqlite3
 import statistics
 import sys
@@ -462,6 +463,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
 
+    # A plain `kill` (SIGTERM) and Ctrl-C both end the run through the clean-up below.
+    def _stop(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     workdir = Path(tempfile.mkdtemp(prefix="voice-metrics-bench-"))
     os.environ["VOICE_INSTANCE_PATH"] = str(workdir / "instance")  # never write into the repository
     os.environ.setdefault("SECRET_KEY", "bench")

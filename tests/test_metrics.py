@@ -234,7 +234,7 @@ def test_tallies_of_the_known_quarter(app, db):
     refs = load_known(db)
     period = Period("quarter", 2025, 1)
     area_ids = list(refs.ids[Area].values())
-    ids = service.id_ranges(session=db, periods=[period], area_ids=area_ids)
+    ids = service.id_ranges(session=db, periods=[period])
     assert set(ids) == {0}
     areas = service.area_tallies(session=db, periods=[period], filters=Filters(), area_ids=area_ids, ids=ids)
     by_area = {area: tally for (_i, area), tally in areas.items()}
@@ -460,6 +460,19 @@ def test_dashboard_in_every_language(app, db, client, code):
     assert 'id="figures"' in page
     if info.is_rtl:  # labels of the bar charts are right-aligned and read right to left
         assert 'direction="rtl"' in page
+
+
+def test_names_are_escaped_in_the_page_and_its_charts(app, db, client):
+    load_known(db)
+    row = db.exec(select(Area).where(Area.slug == "kattem")).one()
+    row.name = '<svg onload=alert(1)>"><script>x</script>'
+    db.add(row)
+    db.commit()
+    page = client.get(f"/figures/?{QUERY_Q1}&lang=en").get_data(as_text=True)
+    assert "<svg onload" not in page and "<script>x" not in page
+    assert "&lt;svg onload=alert(1)&gt;" in page
+    document = client.get(f"/figures/download.json?{QUERY_Q1}").get_data(as_text=True)
+    assert json.loads(document)["records"]  # JSON carries the name as data, served as application/json
 
 
 def test_htmx_gets_the_figures_part_only(app, db, client):

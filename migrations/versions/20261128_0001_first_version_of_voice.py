@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 05:16:01.056294
+Create Date: 2026-11-28 06:04:20.986447
 """
 from typing import Sequence, Union
 
@@ -212,7 +212,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('public_id')
     )
     with op.batch_alter_table('experience', schema=None) as batch_op:
-        batch_op.create_index('ix_experience_figures', ['area_id', 'created_at', 'status', 'usefulness', 'listened', 'services_explained', 'id'], unique=False)
+        batch_op.create_index('ix_experience_figures_by_area', ['area_id', 'created_at', 'status', 'usefulness', 'listened', 'services_explained', 'id'], unique=False)
+        batch_op.create_index('ix_experience_figures_by_time', ['status', 'created_at', 'area_id', 'usefulness', 'listened', 'services_explained', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_experience_receipt_locator'), ['receipt_locator'], unique=False)
         batch_op.create_index('ix_experience_status_created', ['status', 'created_at'], unique=False)
 
@@ -439,7 +440,8 @@ def downgrade() -> None:
     with op.batch_alter_table('experience', schema=None) as batch_op:
         batch_op.drop_index('ix_experience_status_created')
         batch_op.drop_index(batch_op.f('ix_experience_receipt_locator'))
-        batch_op.drop_index('ix_experience_figures')
+        batch_op.drop_index('ix_experience_figures_by_time')
+        batch_op.drop_index('ix_experience_figures_by_area')
 
     op.drop_table('experience')
     with op.batch_alter_table('cocreation_session', schema=None) as batch_op:

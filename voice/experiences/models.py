@@ -19,9 +19,12 @@ class Experience(SQLModel, table=True):
     __tablename__ = "experience"
     __table_args__ = (
         Index("ix_experience_status_created", "status", "created_at"),
-        # Figures (voice/metrics/service.py): area first, so the per-area tallies need no sort,
-        # and covering every column they read, so they are index-only scans.
-        Index("ix_experience_figures", "area_id", "created_at", "status", "usefulness", "listened", "services_explained", "id"),
+        # Figures (voice/metrics/service.py): both cover every column a tally reads (index-only
+        # scans). By area: per-area tallies need no sort. By time: joins to the link tables.
+        Index("ix_experience_figures_by_area", "area_id", "created_at", "status", "usefulness", "listened",
+              "services_explained", "id"),
+        Index("ix_experience_figures_by_time", "status", "created_at", "area_id", "usefulness", "listened",
+              "services_explained", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -3,7 +3,7 @@ geometry of the SVG charts the templates draw.
 
 No markup is built here: the templates turn these plain values into <svg>
 elements (Jinja escapes every text). Charts are styled through classes in
-static/css/metrics.css, never with style attributes (CSP: style-src 'self').
+static/css/app.css (its Figures section), never with style attributes (CSP: style-src 'self').
 """
 from __future__ import annotations
 

@@ -18,11 +18,12 @@ time-zone support), and the range predicate uses an index.
 
 Performance, on one million experiences (bench/metrics_bench.py):
 
-* ``ix_experience_figures`` (area_id, created_at, status, usefulness, listened,
-  services_explained, id) covers every column a tally reads, so tallies are
-  index-only scans. Area first, with ``area_id IN (...)``: SQLite walks the index
-  area by area, so its GROUP BY needs no sort (SQLite has no hash aggregate, and
-  the sort was most of the time); "no area" is a second SELECT.
+* Two indexes cover every column a tally reads, so tallies are index-only scans.
+  ``ix_experience_figures_by_area`` (area_id, created_at, status, ...): with
+  ``area_id IN (...)`` SQLite walks it area by area, so the per-area GROUP BY needs
+  no sort (SQLite has no hash aggregate, and the sort was most of the time);
+  "no area" is a second SELECT. ``ix_experience_figures_by_time`` (status,
+  created_at, ...): a period's experiences, for the joins and the id ranges.
 * ``count(*) FILTER (WHERE ...)`` instead of ``sum(CASE ...)``: about twice as fast
   on SQLite; PostgreSQL has it too.
 * Joins to the link tables (services, domains, answers) carry the period's id
@@ -288,7 +289,7 @@ def _per_area(tag, conditions, area_ids: list[int], columns) -> list:
     return [known, unknown]
 
 
-def id_ranges(*, session: Session, periods: list[Period], area_ids: list[int]) -> dict[int, IdRange]:
+def id_ranges(*, session: Session, periods: list[Period]) -> dict[int, IdRange]:
     """Lowest and highest id of each period's moderated experiences, by index in
     ``periods``; a period without any is left out.
 
@@ -301,21 +302,13 @@ def id_ranges(*, session: Session, periods: list[Period], area_ids: list[int]) -
     # "+ 0": otherwise PostgreSQL turns min(id) into a walk along the primary key from
     # the first id until a row of the period turns up (most of the table for recent periods).
     columns = [func.min(_e.c.id + 0), func.max(_e.c.id + 0)]
-    selects = []
-    for index, period in enumerate(periods):
-        conditions = and_(_e.c.created_at >= period.start_utc, _e.c.created_at < period.end_utc, _e.c.status.in_(MODERATED))
-        tag = literal_column(str(int(index)))
-        selects.append(select(tag, *columns).where(_e.c.area_id.in_(area_ids), conditions))
-        selects.append(select(tag, *columns).where(_e.c.area_id.is_(None), conditions))
-    result: dict[int, IdRange] = {}
-    for index, low, high in session.execute(union_all(*selects)):
-        if low is None:
-            continue
-        index = int(index)
-        if index in result:
-            low, high = min(low, result[index][0]), max(high, result[index][1])
-        result[index] = (int(low), int(high))
-    return result
+    selects = [
+        select(literal_column(str(int(index))), *columns).where(
+            _e.c.status.in_(MODERATED), _e.c.created_at >= period.start_utc, _e.c.created_at < period.end_utc)
+        for index, period in enumerate(periods)
+    ]
+    rows = session.execute(union_all(*selects) if len(selects) > 1 else selects[0])
+    return {int(index): (int(low), int(high)) for index, low, high in rows if low is not None}
 
 
 def area_tallies(

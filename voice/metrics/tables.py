@@ -329,10 +329,9 @@ def _cocreation(raw: dict, areas: list[Group], active_areas: set, policy: Disclo
 
 def build(*, session: Session, period: Period, filters: Filters, policy: DisclosurePolicy, now: datetime) -> Figures:
     """All figures of one view: a period and the chosen filters."""
-    groups = reference_groups(session=session)
-    inactive = {
-        name: {row.id for row in all_rows(model, session=session) if not row.is_active} for name, model in _MODELS.items()
-    }
+    rows = {name: all_rows(model, session=session) for name, model in _MODELS.items()}
+    groups = {name: [Group(row.slug, display_name(row), row.id) for row in rows[name]] for name in DIMENSIONS}
+    inactive = {name: {row.id for row in rows[name] if not row.is_active} for name in DIMENSIONS}
     chosen_ids = {"area": filters.area_id, "service": filters.service_id, "domain": filters.domain_id}
     chosen = {name: next((g for g in groups[name] if g.id == chosen_ids[name]), None) for name in DIMENSIONS}
     filtered = [name for name in DIMENSIONS if chosen_ids[name] is not None]
@@ -349,10 +348,10 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
     # trend, else only of the chosen period (for its joins).
     link_filtered = filters.service_id is not None or filters.domain_id is not None
     if link_filtered:
-        ranges = service.id_ranges(session=session, periods=periods, area_ids=area_ids)
+        ranges = service.id_ranges(session=session, periods=periods)
     else:
         ranges = {}
-        own = service.id_ranges(session=session, periods=[period], area_ids=area_ids)
+        own = service.id_ranges(session=session, periods=[period])
         if own:
             ranges[last] = own[0]
     ids = ranges.get(last)
@@ -454,14 +453,6 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
         summary=summary, distribution=distribution, trend=trend, by_area=breakdowns["area"],
         by_service=breakdowns["service"], by_domain=breakdowns["domain"], cocreation=cocreation, first_at=first_at,
     )
-
-
-def reference_groups(*, session: Session) -> dict[str, list[Group]]:
-    """Areas, services and life domains in their display order (all, also inactive)."""
-    return {
-        name: [Group(row.slug, display_name(row), row.id) for row in all_rows(model, session=session)]
-        for name, model in _MODELS.items()
-    }
 
 
 def resolve_filters(*, session: Session, slugs: dict[str, str | None]) -> Filters:
