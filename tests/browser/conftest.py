@@ -119,3 +119,26 @@ def axe_page(browser, base_url):
 def screenshot_dir() -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOT_DIR
+
+
+@pytest.fixture
+def new_context(browser, live):
+    """Phone-sized contexts on the `live` server of the requesting test module; all closed at the end.
+
+    With bypass_csp (for axe-core only) axe is loaded with every page.
+    """
+    from . import axe
+
+    contexts = []
+
+    def make(*, javascript: bool = True, bypass_csp: bool = False):
+        context, page = _new_page(browser, live["url"], javascript=javascript, bypass_csp=bypass_csp)
+        if bypass_csp and axe.AXE_JS.is_file():
+            context.add_init_script(path=str(axe.AXE_JS))
+        page.javascript = javascript
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from tests.factories import make_session
 
 from . import axe
-from .conftest import PHONE, _new_page
+from .conftest import PHONE
 from .test_staff_flow import live_app
 
 pytestmark = pytest.mark.browser
@@ -42,23 +42,6 @@ def sessions(live):
             "saupstad": {"title": saupstad.title, "public_id": saupstad.public_id},
             "kattem": {"title": kattem.title, "public_id": kattem.public_id},
         }
-
-
-@pytest.fixture
-def new_context(browser, live):
-    contexts = []
-
-    def make(*, javascript: bool = True, bypass_csp: bool = False):
-        context, page = _new_page(browser, live["url"], javascript=javascript, bypass_csp=bypass_csp)
-        if bypass_csp and axe.AXE_JS.is_file():  # for axe: load it with every page (axe.run then skips injecting it)
-            context.add_init_script(path=str(axe.AXE_JS))
-        page.javascript = javascript
-        contexts.append(context)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 # ---------------------------------------------------------------- helpers

@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from tests.factories import PASSWORD, make_experience, make_user
 
 from . import axe
-from .conftest import PHONE, _new_page
+from .conftest import PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -87,24 +87,6 @@ def moderator(live, db):
 def admin(live, db):
     user, secret = make_user(live["app"], db, role="admin", email=f"admin-{uuid.uuid4().hex[:6]}@trondheim.kommune.no")
     return user.email, secret
-
-
-@pytest.fixture
-def new_context(browser, live):
-    """Make phone-sized contexts on the staff server; all closed at the end."""
-    contexts = []
-
-    def make(*, javascript: bool = True, bypass_csp: bool = False):
-        context, page = _new_page(browser, live["url"], javascript=javascript, bypass_csp=bypass_csp)
-        if bypass_csp and axe.AXE_JS.is_file():  # for axe: load it with every page (axe.run then skips injecting it)
-            context.add_init_script(path=str(axe.AXE_JS))
-        page.javascript = javascript
-        contexts.append(context)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 # ---------------------------------------------------------------- helpers
