@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 import threading
+import random
+import string
 import uuid
 
 import pyotp
@@ -169,7 +171,8 @@ def public_id_of(db, story: str) -> str:
 
 @pytest.mark.parametrize("family_js", [True, False], ids=["family-js", "family-nojs"])
 def test_moderator_cleans_publishes_and_answers_family_reads_answer(new_context, db, moderator, family_js):
-    marker = uuid.uuid4().hex[:8]
+    # Letters only: a random run of digits could be a valid phone number and trigger the PII check.
+    marker = "".join(random.choices(string.ascii_lowercase, k=8))
     clean = f"Saksbehandleren på Nav hørte på oss og hjalp med søknaden ({marker})."
     story = f"{clean} Ring meg gjerne på {PHONE_NUMBER} hvis dere lurer på noe."
     answer_text = f"Takk for at dere fortalte. Vi endrer rutinen for tilbakemelding ({marker})."
