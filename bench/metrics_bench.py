@@ -13,12 +13,16 @@ For each database it:
    services, life domains and answers, plus co-creation sessions and sign-ups
    (sqlite3 ``executemany`` / PostgreSQL ``COPY``; never the ORM row by row),
    then runs ANALYZE (VACUUM ANALYZE on PostgreSQL, so index-only scans work);
-4. times each request through the Flask test client (the dashboard for a month,
+4. rebuilds the monthly tally the figures are read from (``rollup.rebuild``, as
+   ``flask voice figures --rebuild``) and times it, and times one moderation
+   decision with and without the tally kept up to date (rolled back);
+5. times each request through the Flask test client (the dashboard for a month,
    a quarter, a year and with filters; each download; the monitoring feed):
    ``--repeats`` runs after one warm-up, the median is reported;
-5. times, in the same process and the same way, the raw SQL GROUP BY statements
-   the request rests on, written by hand and run on the DB-API connection
-   (sqlite3 / psycopg), and prints both with their ratio.
+6. times, in the same process and the same way, two sets of hand-written SQL on
+   the DB-API connection (sqlite3 / psycopg): the GROUP BY statements on the
+   tally that the request rests on, and the plain GROUP BY over the experiences
+   that it would need without the tally; prints all three with the ratios.
 
 Everything it makes is removed at the end, also on errors and Ctrl-C: the
 temporary directory, and the PostgreSQL database (DROP DATABASE ... WITH FORCE).
@@ -44,6 +48,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from voice.metrics.tables import TREND_LENGTH  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -301,6 +307,34 @@ def raw_statements(kind: str, *, area_id: int | None, service_id: int | None, no
     return statements
 
 
+TALLY_SUMS = ", ".join(f"sum({name})" for name in (
+    "experiences", "useful_answers", "useful", "listened_answers", "listened", *(f"explained_{k}" for k in range(7)),
+    "published", "answered", "answers", "changes"))
+
+
+def tally_statements(kind: str, *, area_id: int | None, service_id: int | None, now: datetime, trend: int) -> list[tuple[str, list]]:
+    """The GROUP BY statements on the monthly tally that the request now runs (voice/metrics/service.py
+    ``tallies``): per area over the trend, per service and per life domain for the chosen period."""
+    from voice.metrics.service import Period
+
+    period = Period.containing(kind, now)
+    first = period.shifted(-(trend - 1)).first_day
+    last = period.last_day
+    months = [first.year * 100 + first.month, last.year * 100 + last.month]
+    chosen = [period.first_day.year * 100 + period.first_day.month, months[1]]
+    service = service_id or 0
+    area_where = " AND area_id = ?" if area_id is not None else ""
+    area_params = [area_id] if area_id is not None else []
+    return [
+        (f"SELECT month, area_id, {TALLY_SUMS} FROM experience_tally WHERE service_id = ? AND domain_id = 0 "
+         "AND month BETWEEN ? AND ? GROUP BY month, area_id", [service, *months]),
+        (f"SELECT month, service_id, {TALLY_SUMS} FROM experience_tally WHERE service_id > 0 AND domain_id = 0 "
+         f"AND month BETWEEN ? AND ?{area_where} GROUP BY month, service_id", [*chosen, *area_params]),
+        (f"SELECT month, domain_id, {TALLY_SUMS} FROM experience_tally WHERE service_id = ? AND domain_id > 0 "
+         f"AND month BETWEEN ? AND ?{area_where} GROUP BY month, domain_id", [service, *chosen, *area_params]),
+    ]
+
+
 class RawRunner:
     """Runs hand-written SQL on the DB-API connection (sqlite3 / psycopg)."""
 
@@ -365,10 +399,42 @@ def scenarios(ids: dict) -> list[tuple[str, str, list]]:
     ]
 
 
-TREND = {"month": 12, "quarter": 8, "year": 3}
 
 
-def measure(app, url: str, repeats: int, now: datetime) -> list[tuple[str, float, float]]:
+def measure_upkeep(app, repeats: int) -> tuple[float, float]:
+    """One moderation decision through the service (the tally kept up to date in the
+    same transaction) beside the same change without the tally; both rolled back."""
+    from types import SimpleNamespace
+
+    from sqlmodel import Session, select
+
+    from voice.experiences.models import Experience
+    from voice.moderation.service import decide
+
+    engine = app.extensions["voice_engine"]
+    with Session(engine) as session:
+        target = session.exec(select(Experience.id).where(Experience.status == "published").order_by(Experience.id.desc())).first()
+    moderator = SimpleNamespace(id=None)
+
+    def with_tally():
+        with Session(engine) as session:
+            decide(session=session, experience=session.get(Experience, target), moderator=moderator,
+                   decision="internal", published_story="")
+            session.flush()
+            session.rollback()
+
+    def without():
+        with Session(engine) as session:
+            experience = session.get(Experience, target)
+            experience.status = "internal"
+            session.add(experience)
+            session.flush()
+            session.rollback()
+
+    return _median_ms(with_tally, repeats * 4), _median_ms(without, repeats * 4)
+
+
+def measure(app, url: str, repeats: int, now: datetime) -> list[tuple[str, float, float, float]]:
     from sqlmodel import Session, select
 
     from voice.reference.models import Area, Service
@@ -388,11 +454,14 @@ def measure(app, url: str, repeats: int, now: datetime) -> list[tuple[str, float
                     raise RuntimeError(f"{path}: HTTP {response.status_code}")
 
             statements = [s for kind, area, service in raws
-                          for s in raw_statements(kind, area_id=area, service_id=service, now=now, trend=TREND[kind])]
+                          for s in raw_statements(kind, area_id=area, service_id=service, now=now, trend=TREND_LENGTH[kind])]
+            tallies = [s for kind, area, service in raws
+                       for s in tally_statements(kind, area_id=area, service_id=service, now=now, trend=TREND_LENGTH[kind])]
             request_ms = _median_ms(request, repeats)
             raw_ms = _median_ms(lambda statements=statements: raw.run(statements), repeats)
-            results.append((name, request_ms, raw_ms))
-            print(f"  {name:40s} {request_ms:9.1f} ms   raw SQL {raw_ms:9.1f} ms", flush=True)
+            tally_ms = _median_ms(lambda tallies=tallies: raw.run(tallies), repeats)
+            results.append((name, request_ms, raw_ms, tally_ms))
+            print(f"  {name:40s} {request_ms:9.1f} ms   scan SQL {raw_ms:9.1f} ms   tally SQL {tally_ms:7.1f} ms", flush=True)
     finally:
         raw.close()
     return results
@@ -428,10 +497,13 @@ def temporary_database(kind: str, workdir: Path):
 
 def run_one(kind: str, rows: int, repeats: int, workdir: Path) -> tuple[dict, list]:
     from alembic import command
-    from sqlmodel import Session
+    from sqlalchemy import func
+    from sqlmodel import Session, select
 
     from voice import create_app
     from voice.cli import alembic_config
+    from voice.metrics import rollup
+    from voice.metrics.models import ExperienceTally
     from voice.reference.service import seed_reference_data
 
     with temporary_database(kind, workdir) as url:
@@ -450,6 +522,17 @@ def run_one(kind: str, rows: int, repeats: int, workdir: Path) -> tuple[dict, li
         counts = load(url, rows, now)
         counts["load seconds"] = round(time.perf_counter() - started, 1)
         print(f"{kind}: loaded {counts}", flush=True)
+        started = time.perf_counter()
+        with Session(app.extensions["voice_engine"]) as session:  # what `flask voice figures --rebuild` does
+            counts["tally rows"] = rollup.rebuild(session)
+            session.commit()
+        counts["tally rebuild seconds"] = round(time.perf_counter() - started, 1)
+        print(f"{kind}: monthly tally rebuilt: {counts['tally rows']:,} rows in {counts['tally rebuild seconds']} s", flush=True)
+        with Session(app.extensions["voice_engine"]) as session:
+            if session.exec(select(func.count()).select_from(ExperienceTally)).one() != counts["tally rows"]:
+                raise RuntimeError("tally not stored")
+        counts["decision ms (with tally, without)"] = tuple(round(v, 1) for v in measure_upkeep(app, repeats))
+        print(f"{kind}: one moderation decision: {counts['decision ms (with tally, without)']} ms", flush=True)
         results = measure(app, url, repeats, now)
         app.extensions["voice_engine"].dispose()
         return counts, results
@@ -487,13 +570,22 @@ def main(argv=None) -> int:
           f"SQLite {sqlite3.sqlite_version}; load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     print(f"data: {args.rows:,} experiences over {YEARS} years per database; median of {args.repeats} runs after a warm-up")
     print("request = through the Flask test client (whole app: SQL, disclosure control, template or file);")
-    print("raw SQL = the plain GROUP BY statements the request rests on, run on the DB-API connection.\n")
-    header = f"{'database':10s} {'request':40s} {'request ms':>11s} {'raw SQL ms':>11s} {'ratio':>7s}"
+    print("scan SQL = the plain GROUP BY statements over the experiences that the figures would need without the tally;")
+    print("tally SQL = the GROUP BY statements on the monthly tally that the request runs; all on the DB-API connection.\n")
+    for kind in kinds:
+        info = loaded[kind]
+        with_tally, without = info["decision ms (with tally, without)"]
+        print(f"{kind}: tally {info['tally rows']:,} rows, rebuilt from scratch in {info['tally rebuild seconds']} s; "
+              f"one moderation decision {with_tally} ms with the tally kept, {without} ms without ({with_tally / without:.1f}x)")
+    print()
+    header = (f"{'database':10s} {'request':40s} {'request ms':>11s} {'scan SQL ms':>12s} {'tally SQL ms':>13s} "
+              f"{'req/scan':>9s} {'req/tally':>10s}")
     print(header)
     print("-" * len(header))
     for kind in kinds:
-        for name, request_ms, raw_ms in table[kind]:
-            print(f"{kind:10s} {name:40s} {request_ms:11.1f} {raw_ms:11.1f} {request_ms / raw_ms:7.2f}")
+        for name, request_ms, raw_ms, tally_ms in table[kind]:
+            print(f"{kind:10s} {name:40s} {request_ms:11.1f} {raw_ms:12.1f} {tally_ms:13.1f} "
+                  f"{request_ms / raw_ms:9.3f} {request_ms / tally_ms:10.1f}")
     return 0
 
 

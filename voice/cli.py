@@ -1,4 +1,4 @@
-"""`flask --app voice voice ...` commands: migrate, seed, sample data, purge."""
+"""`flask --app voice voice ...` commands: migrate, seed, sample data, purge, figures, mail."""
 from __future__ import annotations
 
 import sys
@@ -30,8 +30,38 @@ def migrate() -> None:
     from alembic import command
     from flask import current_app
 
+    from .metrics import rollup
+
     command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), "head")
     click.echo("Database schema is up to date.")
+    with Session(get_engine()) as session:
+        built = rollup.fill_if_empty(session)
+        session.commit()
+    if built is not None:
+        click.echo(f"Figures: the monthly tally was empty and has been built ({built} rows).")
+
+
+@voice_cli.command("figures")
+@click.option("--rebuild", is_flag=True, help="Compute the monthly tally again from the experiences.")
+def figures(rebuild: bool) -> None:
+    """Check that the figures' monthly tally matches the experiences (exit 1 if not),
+    or rebuild it (--rebuild). Safe to run at any time."""
+    from .metrics import rollup
+
+    with Session(get_engine()) as session:
+        if rebuild:
+            rows = rollup.rebuild(session)
+            session.commit()
+            click.echo(f"Figures: monthly tally rebuilt, {rows} rows.")
+            return
+        found = rollup.differences(session)
+    if not found:
+        click.echo("Figures: the monthly tally matches the experiences.")
+        return
+    for key, stored, counted in found:
+        click.echo(f"differs at (service, domain, month, area) = {key}: stored {stored or '-'}, counted {counted or '-'}")
+    click.echo("Figures: the monthly tally does not match; run `flask --app voice voice figures --rebuild`.", err=True)
+    sys.exit(1)
 
 
 @voice_cli.command("seed")

@@ -13,3 +13,4 @@ from .mail import OutboxMessage  # noqa: F401
 from .reference.models import Area, LifeDomain, ReferenceName, Service  # noqa: F401
 from .moderation.models import ExportJob  # noqa: F401
 from .cocreation.models import CoSession, SessionPartner, SessionService, Signup  # noqa: F401
+from .metrics.models import ExperienceTally  # noqa: F401

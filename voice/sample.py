@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from .db import utcnow
 from .experiences.models import ServiceAnswer
 from .experiences.service import NewExperience, create_experience
+from .metrics import rollup
 from .metrics.sample import add_sample_figures
 from .reference.models import Service
 from .reference.service import by_slugs
@@ -114,6 +115,7 @@ def load_sample_data(*, session: Session) -> int:
                     experience_id=experience.id, service_id=service.id, text=text, lang="en" if lang == "en" else "nb", change_status=change
                 )
             )
+            rollup.added(session, experience.id)  # moderated: the figures count it
     session.flush()
     load_sample_sessions(session=session)
     return len(STORIES) + add_sample_figures(session=session)

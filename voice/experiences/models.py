@@ -18,11 +18,9 @@ EXPLAINED_MAX = 6  # 6 means "six or more"
 class Experience(SQLModel, table=True):
     __tablename__ = "experience"
     __table_args__ = (
-        Index("ix_experience_status_created", "status", "created_at"),
-        # Figures (voice/metrics/service.py): both cover every column a tally reads (index-only
-        # scans). By area: per-area tallies need no sort. By time: joins to the link tables.
-        Index("ix_experience_figures_by_area", "area_id", "created_at", "status", "usefulness", "listened",
-              "services_explained", "id"),
+        # Covers every column the figures' monthly tally reads (voice/metrics/rollup.py rebuilds
+        # it month by month with index-only scans); its (status, created_at) prefix serves the
+        # moderation queue and the first moderated experience.
         Index("ix_experience_figures_by_time", "status", "created_at", "area_id", "usefulness", "listened",
               "services_explained", "id"),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import delete as sql_delete
 from sqlmodel import Session, select
 
 from .. import pii
+from ..metrics import rollup
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import by_slugs
 from ..security import hash_secret, verify_secret
@@ -161,8 +162,10 @@ def add_follow_up(*, session: Session, experience: Experience, text: str, lang: 
 
 
 def delete_experience(*, session: Session, experience: Experience) -> None:
-    """Delete for good: the story, its tags, contact, follow-ups and answers (by cascade)."""
-    session.execute(sql_delete(Experience).where(Experience.id == experience.id))
+    """Delete for good: the story, its tags, contact, follow-ups and answers (by cascade);
+    the figures no longer count it."""
+    with rollup.tracked(session, experience.id):
+        session.execute(sql_delete(Experience).where(Experience.id == experience.id))
     session.expunge(experience)
 
 

@@ -23,6 +23,7 @@ from ..experiences.models import (
 )
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import active
+from . import rollup
 
 SAMPLE_MARK = "[SAMPLE]"
 DAYS = 456  # about 15 months
@@ -105,4 +106,6 @@ def add_sample_figures(*, session: Session, count: int = 400, seed: int = 2026) 
                 lang="en", change_status=change, created_at=min(now, experience.created_at + timedelta(days=rnd.randint(1, 10))),
             ))
     session.flush()
+    for experience in made:
+        rollup.added(session, experience.id)
     return len(made)

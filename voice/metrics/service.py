@@ -7,28 +7,18 @@ loaded into Python: only one row per group comes back.
 Which experiences count: only moderated ones (status ``published`` or
 ``internal``), never ``new`` or ``rejected``.
 
-Periods and time zones (chosen approach: UTC boundaries, not SQL time-zone
-functions). A period (month, quarter, year) is a calendar period in Trondheim
-(Europe/Oslo). Its start is computed in Python as local midnight on its first
-day and converted to UTC with zoneinfo, so summer time is always right. The
-database only compares the stored UTC ``created_at`` with these boundaries:
-``created_at >= start AND created_at < end``, one SELECT per period (a trend is a
-UNION ALL of them). The SQL is the same on SQLite and PostgreSQL (SQLite has no
-time-zone support), and the range predicate uses an index.
+Periods and time zones. A period (month, quarter, year) is a calendar period in
+Trondheim (Europe/Oslo). Its start is computed in Python as local midnight on its
+first day and converted to UTC with zoneinfo, so summer time is always right;
+SQL never does time-zone arithmetic (SQLite has none), so the statements are the
+same on SQLite and PostgreSQL.
 
-Performance, on one million experiences (bench/metrics_bench.py):
-
-* Two indexes cover every column a tally reads, so tallies are index-only scans.
-  ``ix_experience_figures_by_area`` (area_id, created_at, status, ...): with
-  ``area_id IN (...)`` SQLite walks it area by area, so the per-area GROUP BY needs
-  no sort (SQLite has no hash aggregate, and the sort was most of the time);
-  "no area" is a second SELECT. ``ix_experience_figures_by_time`` (status,
-  created_at, ...): a period's experiences, for the joins and the id ranges.
-* ``count(*) FILTER (WHERE ...)`` instead of ``sum(CASE ...)``: about twice as fast
-  on SQLite; PostgreSQL has it too.
-* Joins to the link tables (services, domains, answers) carry the period's id
-  range (``id_ranges``): ids grow with time, so both databases read only that
-  stretch of the link table instead of all of it.
+Where the experience figures come from: the monthly tally ``experience_tally``
+(``models.py``), kept equal to the experiences by ``rollup`` on every moderation
+decision. Every period is a whole number of Oslo months, so a view sums at most
+a few thousand tally rows instead of scanning hundreds of thousands of
+experiences (bench/metrics_bench.py measures both). Co-creation is read from the
+sessions directly: a few thousand a year.
 """
 from __future__ import annotations
 
@@ -37,17 +27,12 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal_column, select, union_all
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from ..cocreation.models import CoSession, Signup
-from ..experiences.models import (
-    EXPLAINED_MAX,
-    Experience,
-    ExperienceDomain,
-    ExperienceService,
-    ServiceAnswer,
-)
+from ..experiences.models import EXPLAINED_MAX, Experience
+from .models import MEASURES, ExperienceTally
 
 OSLO = ZoneInfo("Europe/Oslo")
 MODERATED = ("published", "internal")
@@ -59,9 +44,8 @@ _MONTHS_PER = {"month": 1, "quarter": 3, "year": 12}
 YEAR_RANGE = (2000, 2100)
 
 _e = Experience.__table__
-_es = ExperienceService.__table__
-_ed = ExperienceDomain.__table__
-_sa = ServiceAnswer.__table__
+_t = ExperienceTally.__table__
+ANY = 0  # in the tally: every service / every domain; area 0 is "area not given"
 _cs = CoSession.__table__
 _su = Signup.__table__
 
@@ -184,17 +168,23 @@ class Tally:
     listened: int = 0  # listened == "yes"
     explained: tuple[int, ...] = (0,) * (EXPLAINED_MAX + 1)  # how many said 0, 1, ..., 6 (6 = six or more)
     published: int = 0  # of which published (the base of the "answered" share)
+    answered: int = 0  # published stories with an answer (by the group's service, for a service)
+    answers: int = 0  # answers written (same rule)
+    changes: int = 0  # answers marked "change planned" or "change made"
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(
-            experiences=self.experiences + other.experiences,
-            useful_answers=self.useful_answers + other.useful_answers,
-            useful=self.useful + other.useful,
-            listened_answers=self.listened_answers + other.listened_answers,
-            listened=self.listened + other.listened,
-            explained=tuple(a + b for a, b in zip(self.explained, other.explained)),
-            published=self.published + other.published,
-        )
+        values = [a + b for a, b in zip(self.measures(), other.measures())]
+        return Tally.from_measures(values)
+
+    def measures(self) -> list[int]:
+        """The values in the order of ``models.MEASURES``."""
+        return [self.experiences, self.useful_answers, self.useful, self.listened_answers, self.listened,
+                *self.explained, self.published, self.answered, self.answers, self.changes]
+
+    @classmethod
+    def from_measures(cls, values: list[int]) -> Tally:
+        n = EXPLAINED_MAX + 1
+        return cls(*values[:5], tuple(values[5:5 + n]), *values[5 + n:])
 
     @property
     def explained_answers(self) -> int:
@@ -228,189 +218,44 @@ def _count_if(condition):
     return func.count().filter(condition)
 
 
-def _tally_columns(detail: bool = True):
-    """The tally as aggregate columns. Without ``detail`` (the older periods of a
-    trend, which show only counts and the two shares) the rest are constant zeros."""
-    columns = [
-        func.count(),
-        func.count(_e.c.usefulness),
-        _count_if(_e.c.usefulness >= USEFUL_FROM),
-        func.count(_e.c.listened),
-        _count_if(_e.c.listened == "yes"),
-    ]
-    rest = [_count_if(_e.c.services_explained == k) for k in range(EXPLAINED_MAX + 1)]
-    rest.append(_count_if(_e.c.status == "published"))
-    if not detail:
-        rest = [literal_column("0") for _ in rest]
-    return columns + rest
+_BY = {"area": _t.c.area_id, "service": _t.c.service_id, "domain": _t.c.domain_id}
 
 
-def _tally(values) -> Tally:
-    values = [int(v or 0) for v in values]
-    return Tally(
-        experiences=values[0],
-        useful_answers=values[1],
-        useful=values[2],
-        listened_answers=values[3],
-        listened=values[4],
-        explained=tuple(values[5:5 + EXPLAINED_MAX + 1]),
-        published=values[5 + EXPLAINED_MAX + 1],
-    )
+def _month_keys(period: Period) -> list[int]:
+    first = period.first_day.year * 100 + period.first_day.month
+    return [first + k for k in range(_MONTHS_PER[period.kind])]
 
 
-IdRange = tuple[int, int]
+def tallies(*, session: Session, periods: list[Period], by: str, filters: Filters) -> dict[tuple[int, int | None], Tally]:
+    """Tallies per (index of period, group id) for ``by`` in "area", "service" or
+    "domain", over consecutive periods, with the other filters applied (the filter
+    on ``by`` itself is not: the caller needs every group). "Area not given" is
+    the group None. Groups without experiences are left out.
 
-
-def _experience_conditions(period: Period, filters: Filters, ids: IdRange | None, skip: frozenset[str] = frozenset()):
-    """Moderated experiences of the period that match the filters (except those in ``skip``).
-    ``ids`` is the period's id range (see ``id_ranges``), if known."""
-    conditions = [_e.c.created_at >= period.start_utc, _e.c.created_at < period.end_utc, _e.c.status.in_(MODERATED)]
-    if filters.area_id is not None and "area" not in skip:
-        conditions.append(_e.c.area_id == filters.area_id)
-    for name, table, column, wanted in (
-        ("service", _es, _es.c.service_id, filters.service_id),
-        ("domain", _ed, _ed.c.domain_id, filters.domain_id),
-    ):
-        if wanted is not None and name not in skip:
-            bounds = [table.c.experience_id.between(*ids)] if ids else []
-            conditions.append(exists().where(table.c.experience_id == _e.c.id, column == wanted, *bounds))
-    return and_(*conditions)
-
-
-def _per_area(tag, conditions, area_ids: list[int], columns) -> list:
-    """Two SELECTs for one period: the known areas (GROUP BY area_id) and "no area".
-
-    Both are range scans of ix_experience_figures (area_id, created_at, ...). With
-    ``area_id IN (...)`` SQLite walks the index area by area, so its GROUP BY needs
-    no sort (SQLite has no hash aggregate, and sorting was most of the time).
+    One GROUP BY on the monthly tally (``rollup``): at most a few thousand small
+    rows, whatever the number of experiences.
     """
-    known = select(tag, _e.c.area_id, *columns).where(_e.c.area_id.in_(area_ids), conditions).group_by(_e.c.area_id)
-    unknown = select(tag, literal_column("NULL"), *columns).where(_e.c.area_id.is_(None), conditions)
-    return [known, unknown]
-
-
-def id_ranges(*, session: Session, periods: list[Period]) -> dict[int, IdRange]:
-    """Lowest and highest id of each period's moderated experiences, by index in
-    ``periods``; a period without any is left out.
-
-    Ids grow with time, so a period's ids form a narrow range. Every join or
-    EXISTS on a link table (services, domains, answers) adds ``experience_id
-    BETWEEN low AND high``. That is always true for the rows that match, so it
-    never changes a result, and it lets both databases read only that stretch of
-    the link table: PostgreSQL otherwise reads a whole link table into a hash.
-    """
-    # "+ 0": otherwise PostgreSQL turns min(id) into a walk along the primary key from
-    # the first id until a row of the period turns up (most of the table for recent periods).
-    columns = [func.min(_e.c.id + 0), func.max(_e.c.id + 0)]
-    selects = [
-        select(literal_column(str(int(index))), *columns).where(
-            _e.c.status.in_(MODERATED), _e.c.created_at >= period.start_utc, _e.c.created_at < period.end_utc)
-        for index, period in enumerate(periods)
-    ]
-    rows = session.execute(union_all(*selects) if len(selects) > 1 else selects[0])
-    return {int(index): (int(low), int(high)) for index, low, high in rows if low is not None}
-
-
-def area_tallies(
-    *, session: Session, periods: list[Period], filters: Filters, area_ids: list[int], ids: dict[int, IdRange] | None
-) -> dict[tuple[int, int | None], Tally]:
-    """Tallies per (index of period, area id), for consecutive periods, in one statement.
-    The last period is the chosen one and gets every column; older ones only the
-    count and the two shares (``_tally_columns``).
-
-    The area filter is not applied (the caller needs every area). ``ids`` holds the
-    periods' id ranges (``id_ranges``; a period without one has no experiences), or
-    None when not known (fine without service or domain filter).
-    """
-    selects = []
-    for index, period in enumerate(periods):
-        if ids is None or index in ids:
-            conditions = _experience_conditions(period, filters, ids[index] if ids else None, frozenset({"area"}))
-            columns = _tally_columns(detail=index == len(periods) - 1)
-            selects += _per_area(literal_column(str(int(index))), conditions, area_ids, columns)
-    result = {}
-    if selects:
-        for row in session.execute(union_all(*selects)):
-            tally = _tally(row[2:])
-            if tally.experiences:
-                result[(int(row[0]), row[1])] = tally
-    return result
-
-
-def link_tallies(
-    *, session: Session, periods: list[Period], filters: Filters, link: str, ids: dict[int, IdRange]
-) -> dict[tuple[int, int], Tally]:
-    """Tallies per (index of period, service id) for link="service", or per life
-    domain for link="domain", over the experiences that name it; all columns for
-    the last period only. The filter on that same dimension is not applied (the
-    caller needs every service or domain)."""
-    table, column = (_es, _es.c.service_id) if link == "service" else (_ed, _ed.c.domain_id)
-    selects = []
-    for index, period in enumerate(periods):
-        if index not in ids:
-            continue
-        selects.append(
-            select(literal_column(str(int(index))), column, *_tally_columns(detail=index == len(periods) - 1))
-            .select_from(table.join(_e, _e.c.id == table.c.experience_id))
-            .where(
-                table.c.experience_id.between(*ids[index]),
-                _e.c.id.between(*ids[index]),
-                _experience_conditions(period, filters, ids[index], frozenset({link})),
-            )
-            .group_by(column)
-        )
-    if not selects:
-        return {}
-    return {(int(row[0]), row[1]): _tally(row[2:]) for row in session.execute(union_all(*selects))}
-
-
-@dataclass
-class AnswerTally:
-    answered: int = 0  # published stories with at least one answer (by the service, per service)
-    answers: int = 0  # answers written
-    changes: int = 0  # answers marked "change planned" or "change made"
-
-
-def _answer_columns():
-    return [
-        func.count(func.distinct(case((_e.c.status == "published", _sa.c.experience_id)))),
-        func.count(),
-        _count_if(_sa.c.change_status.in_(CHANGE_STATUSES_COUNTED)),
-    ]
-
-
-def answers(*, session: Session, period: Period, filters: Filters, ids: IdRange | None) -> AnswerTally:
-    """Answers to the experiences of the period. With a service filter: that service's answers."""
-    if ids is None:
-        return AnswerTally()
-    conditions = [
-        _sa.c.experience_id.between(*ids),
-        _e.c.id.between(*ids),
-        _experience_conditions(period, filters, ids),
-    ]
-    if filters.service_id is not None:
-        conditions.append(_sa.c.service_id == filters.service_id)
-    stmt = select(*_answer_columns()).select_from(_sa.join(_e, _e.c.id == _sa.c.experience_id)).where(*conditions)
-    return AnswerTally(*(int(v or 0) for v in session.execute(stmt).one()))
-
-
-def answers_by_service(*, session: Session, period: Period, filters: Filters, ids: IdRange | None) -> dict[int, AnswerTally]:
-    """Per service: its answers to the experiences that name it."""
-    if ids is None:
-        return {}
-    named = exists().where(_es.c.experience_id == _sa.c.experience_id, _es.c.service_id == _sa.c.service_id)
+    month_index = {key: index for index, period in enumerate(periods) for key in _month_keys(period)}
+    conditions = [_t.c.month.between(min(month_index), max(month_index))]
+    for name, wanted in (("service", filters.service_id), ("domain", filters.domain_id)):
+        conditions.append(_BY[name] > ANY if name == by else _BY[name] == (wanted or ANY))
+    if by != "area" and filters.area_id is not None:
+        conditions.append(_t.c.area_id == filters.area_id)
+    group = _BY[by]
     stmt = (
-        select(_sa.c.service_id, *_answer_columns())
-        .select_from(_sa.join(_e, _e.c.id == _sa.c.experience_id))
-        .where(
-            _sa.c.experience_id.between(*ids),
-            _e.c.id.between(*ids),
-            _experience_conditions(period, filters, ids, frozenset({"service"})),
-            named,
-        )
-        .group_by(_sa.c.service_id)
+        select(_t.c.month, group, *(func.sum(_t.c[name]) for name in MEASURES))
+        .where(*conditions)
+        .group_by(_t.c.month, group)
     )
-    return {row[0]: AnswerTally(*(int(v or 0) for v in row[1:])) for row in session.execute(stmt)}
+    result: dict[tuple[int, int | None], Tally] = {}
+    for month, key, *values in session.execute(stmt):
+        tally = Tally.from_measures([int(v or 0) for v in values])
+        if not tally.experiences:
+            continue
+        key = None if by == "area" and key == ANY else int(key)
+        index = month_index[int(month)]
+        result[(index, key)] = result.get((index, key), Tally()) + tally
+    return result
 
 
 @dataclass
@@ -468,7 +313,7 @@ def cocreation(*, session: Session, period: Period, now: datetime) -> dict[tuple
 
 def first_moderated_at(*, session: Session) -> datetime | None:
     """When the first moderated experience was told (where the period lists start).
-    One index seek per status on ix_experience_status_created."""
+    One index seek per status on ix_experience_figures_by_time (status, created_at, ...)."""
     firsts = [
         session.execute(select(_e.c.created_at).where(_e.c.status == status).order_by(_e.c.created_at).limit(1)).scalar()
         for status in MODERATED

@@ -244,13 +244,11 @@ def _shares(group: Group, tally: Tally | None, experiences: Cell | None, policy:
     )
 
 
-def _answer_shares(answers: service.AnswerTally | None, published: int, policy: DisclosurePolicy) -> dict:
-    answers = answers or service.AnswerTally()
-    # min(): the two come from two statements; on PostgreSQL (read committed) a story
-    # published and answered in between could make the first larger by one.
+def _answer_shares(tally: Tally | None, policy: DisclosurePolicy) -> dict:
+    tally = tally or Tally()
     return {
-        "answered": suppress_rate(min(answers.answered, published), published, policy),
-        "changes": suppress_rate(answers.changes, answers.answers, policy),
+        "answered": suppress_rate(tally.answered, tally.published, policy),
+        "changes": suppress_rate(tally.changes, tally.answers, policy),
     }
 
 
@@ -341,21 +339,7 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
     first_at = service.first_moderated_at(session=session)
     periods = trend_periods(period, first_at)
     last = len(periods) - 1
-    area_ids = [g.id for g in groups["area"]]
     unfiltered = Filters()
-
-    # Id ranges: of every period when a service or domain filter needs them in the
-    # trend, else only of the chosen period (for its joins).
-    link_filtered = filters.service_id is not None or filters.domain_id is not None
-    if link_filtered:
-        ranges = service.id_ranges(session=session, periods=periods)
-    else:
-        ranges = {}
-        own = service.id_ranges(session=session, periods=[period])
-        if own:
-            ranges[last] = own[0]
-    ids = ranges.get(last)
-    chosen_only = {0: ids} if ids else {}
 
     def at_last(raw: dict) -> dict:
         return {(last, key): tally for (_, key), tally in raw.items()}
@@ -363,20 +347,17 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
     # Per area, every period. With an area filter (or none) the counts come from
     # here; with a service or domain filter this is what that filter narrows.
     if single in ("service", "domain"):  # the trend follows that dimension's own table
-        area_raw = at_last(service.area_tallies(session=session, periods=[period], filters=filters, area_ids=area_ids,
-                                                ids=chosen_only))
+        area_raw = at_last(service.tallies(session=session, periods=[period], by="area", filters=filters))
     else:
-        area_raw = service.area_tallies(session=session, periods=periods, filters=filters, area_ids=area_ids,
-                                        ids=ranges if link_filtered else None)
+        area_raw = service.tallies(session=session, periods=periods, by="area", filters=filters)
     # Per service and per domain: every period for the filtered one (its trend's
     # counts come from its table), the chosen period otherwise.
     link_raw = {}
     for name in ("service", "domain"):
         if single == name:
-            link_raw[name] = service.link_tallies(session=session, periods=periods, filters=unfiltered, link=name, ids=ranges)
+            link_raw[name] = service.tallies(session=session, periods=periods, by=name, filters=unfiltered)
         else:
-            link_raw[name] = at_last(service.link_tallies(session=session, periods=[period], filters=filters, link=name,
-                                                          ids=chosen_only))
+            link_raw[name] = at_last(service.tallies(session=session, periods=[period], by=name, filters=filters))
 
     used = {"area": {key for _, key in area_raw}, "service": {k for _, k in link_raw["service"]},
             "domain": {k for _, k in link_raw["domain"]}}
@@ -421,17 +402,16 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
 
     # The chosen period.
     at = tallies_at(last)
-    answers = service.answers(session=session, period=period, filters=filters, ids=ids)
-    answers_by = service.answers_by_service(session=session, period=period, filters=filters, ids=ids)
     summary_tally = slice_tally(last)
     summary_group = chosen[single] if single else Group("all", str(_l("All")))
     summary = _shares(summary_group, summary_tally, trend[-1].experiences, policy,
-                      **_answer_shares(answers, summary_tally.published, policy))
+                      **_answer_shares(summary_tally, policy))
     distribution = None
     if not filtered:
         total = summary.experiences
         distribution = Distribution(protect_with_total(_explained_counts(summary_tally), total, policy), total)
 
+    link_filtered = filters.service_id is not None or filters.domain_id is not None
     counts = _Counts(listed, at, policy, _sum(at["area"].values()).experiences if not link_filtered else None)
     breakdowns = {}
     for name in DIMENSIONS:
@@ -442,7 +422,7 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
             tally = at[name].get(_key(group))
             extra = {"chosen": chosen_ids[name] is not None and group.id == chosen_ids[name]}
             if name == "service":
-                extra.update(_answer_shares(answers_by.get(group.id), (tally or Tally()).published, policy))
+                extra.update(_answer_shares(tally, policy))
             rows.append(_shares(group, tally, counts.of(name, i) if with_counts else None, policy, **extra))
         breakdowns[name] = rows
 

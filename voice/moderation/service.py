@@ -18,6 +18,7 @@ from ..experiences.models import (
     ServiceAnswer,
     StoryReport,
 )
+from ..metrics import rollup
 from ..reference.models import Area, LifeDomain, Service
 
 DECISIONS = ("published", "internal", "rejected")
@@ -122,13 +123,15 @@ def set_tags(*, session: Session, experience: Experience, service_slugs: list[st
     services = session.exec(select(Service).where(col(Service.slug).in_(service_slugs))).all()
     if not services:
         raise DecisionError("no_service")
-    session.execute(delete(ExperienceService).where(ExperienceService.experience_id == experience.id))
-    session.execute(delete(ExperienceDomain).where(ExperienceDomain.experience_id == experience.id))
-    session.add_all(ExperienceService(experience_id=experience.id, service_id=s.id) for s in services)
     domains = session.exec(select(LifeDomain).where(col(LifeDomain.slug).in_(domain_slugs or []))).all()
-    session.add_all(ExperienceDomain(experience_id=experience.id, domain_id=d.id) for d in domains)
     area = session.exec(select(Area).where(Area.slug == area_slug)).first() if area_slug else None
-    experience.area_id = area.id if area else None
+    with rollup.tracked(session, experience.id):
+        session.execute(delete(ExperienceService).where(ExperienceService.experience_id == experience.id))
+        session.execute(delete(ExperienceDomain).where(ExperienceDomain.experience_id == experience.id))
+        session.add_all(ExperienceService(experience_id=experience.id, service_id=s.id) for s in services)
+        session.add_all(ExperienceDomain(experience_id=experience.id, domain_id=d.id) for d in domains)
+        experience.area_id = area.id if area else None
+        session.add(experience)
 
 
 def decide(*, session: Session, experience: Experience, moderator: User, decision: str, published_story: str,
@@ -141,16 +144,17 @@ def decide(*, session: Session, experience: Experience, moderator: User, decisio
         raise DecisionError("concern_not_public")
     if decision == "rejected" and not reject_reason.strip():
         raise DecisionError("reason_required")
-    experience.status = decision
-    experience.published_story = published_story.strip()
-    experience.reject_reason = reject_reason.strip() if decision == "rejected" else ""
-    experience.serious_concern = serious_concern
-    experience.translation = translation.strip()
-    experience.translation_lang = translation_lang if translation.strip() else ""
-    experience.decided_at = utcnow()
-    experience.decided_by_id = moderator.id
-    experience.is_hidden = False
-    session.add(experience)
+    with rollup.tracked(session, experience.id):
+        experience.status = decision
+        experience.published_story = published_story.strip()
+        experience.reject_reason = reject_reason.strip() if decision == "rejected" else ""
+        experience.serious_concern = serious_concern
+        experience.translation = translation.strip()
+        experience.translation_lang = translation_lang if translation.strip() else ""
+        experience.decided_at = utcnow()
+        experience.decided_by_id = moderator.id
+        experience.is_hidden = False
+        session.add(experience)
     session.execute(
         StoryReport.__table__.update().where(StoryReport.experience_id == experience.id).values(resolved=True)
     )
@@ -165,8 +169,8 @@ def answer(*, session: Session, experience: Experience, moderator: User, service
     if linked is None:
         raise DecisionError("service_not_concerned")
     reply = ServiceAnswer(experience_id=experience.id, service_id=service_id, text=text.strip(), change_status=change_status, lang=lang, author_id=moderator.id)
-    session.add(reply)
-    session.flush()
+    with rollup.tracked(session, experience.id):
+        session.add(reply)
     return reply
 
 

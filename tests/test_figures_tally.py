@@ -1,0 +1,266 @@
+"""The monthly tally the figures are read from stays equal to the experiences:
+through every moderation step, under concurrent decisions, and from the commands."""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timezone
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
+
+from voice.accounts.models import User
+from voice.experiences import service as experiences
+from voice.experiences.models import Experience, ExperienceDomain, ExperienceService, ServiceAnswer
+from voice.metrics import rollup, service
+from voice.metrics.models import ExperienceTally
+from voice.metrics.service import Filters, Period
+from voice.moderation import service as moderation
+from voice.reference.models import Area, LifeDomain, Service
+
+from .factories import make_experience, make_user
+
+UTC = timezone.utc
+
+
+def ids(db, model) -> dict[str, int]:
+    return {row.slug: row.id for row in db.exec(select(model))}
+
+
+def this_month() -> list[Period]:
+    return [Period.containing("month", datetime.now(UTC))]
+
+
+def by(db, dimension: str, **filters) -> dict:
+    """Experiences per group this month, from the tally."""
+    tallies = service.tallies(session=db, periods=this_month(), by=dimension, filters=Filters(**filters))
+    return {key: tally for (_index, key), tally in tallies.items()}
+
+
+def total(db):
+    return sum(by(db, "area").values(), service.Tally())
+
+
+def test_every_moderation_step_keeps_the_tally_exact(app, db):
+    moderator, _ = make_user(app, db)
+    services, areas, domains = ids(db, Service), ids(db, Area), ids(db, LifeDomain)
+    first, _ = make_experience(app, db, service_slugs=["nav", "school"], area_slug="kattem", domain_slugs=["housing"],
+                               usefulness=5, listened="yes", services_explained=2, consent_publish=True)
+    second, _ = make_experience(app, db, usefulness=2, listened="no", consent_publish=True)
+    # New stories are not counted, and storing them writes nothing to the tally.
+    assert db.exec(select(ExperienceTally)).all() == []
+
+    moderation.decide(session=db, experience=first, moderator=moderator, decision="published", published_story="A.")
+    db.commit()
+    assert rollup.differences(db) == []
+    summary = total(db)
+    assert (summary.experiences, summary.useful, summary.listened, summary.explained[2], summary.published) == (1, 1, 1, 1, 1)
+    assert set(by(db, "service")) == {services["nav"], services["school"]}
+    assert set(by(db, "area")) == {areas["kattem"]}
+    assert set(by(db, "area", service_id=services["school"], domain_id=domains["housing"])) == {areas["kattem"]}
+
+    moderation.set_tags(session=db, experience=first, service_slugs=["child-welfare"], area_slug="saupstad",
+                        domain_slugs=["economy", "health"])
+    db.commit()
+    assert rollup.differences(db) == []
+    assert set(by(db, "service")) == {services["child-welfare"]}
+    assert set(by(db, "area")) == {areas["saupstad"]}
+    assert set(by(db, "domain", service_id=services["child-welfare"])) == {domains["economy"], domains["health"]}
+
+    moderation.answer(session=db, experience=first, moderator=moderator, service_id=services["child-welfare"],
+                      text="Thank you.", change_status="made", lang="en")
+    moderation.decide(session=db, experience=second, moderator=moderator, decision="internal", published_story="")
+    db.commit()
+    assert rollup.differences(db) == []
+    summary = total(db)
+    assert (summary.experiences, summary.published, summary.answered, summary.answers, summary.changes) == (2, 1, 1, 1, 1)
+    assert by(db, "area")[None].experiences == 1  # the second story gave no area
+    assert by(db, "service")[services["child-welfare"]].answered == 1
+    assert by(db, "service")[services["nav"]].answered == 0
+
+    # Decided again: rejected stories stop counting, and so do their answers.
+    moderation.decide(session=db, experience=first, moderator=moderator, decision="rejected", published_story="",
+                      reject_reason="Not about a service.")
+    db.commit()
+    assert rollup.differences(db) == []
+    assert (total(db).experiences, total(db).answers) == (1, 0)
+
+    experiences.delete_experience(session=db, experience=second)  # the family deletes with its receipt code
+    db.commit()
+    assert rollup.differences(db) == []
+    assert total(db).experiences == 0
+
+
+def test_a_moderator_deciding_in_the_browser_changes_the_dashboard(app, client, db, login, post):
+    user, secret = make_user(app, db)
+    login(user, secret)
+    stories = [make_experience(app, db, usefulness=4, consent_publish=True)[0] for _ in range(5)]
+
+    def experiences_shown():
+        records = client.get("/figures/download.json?period_type=month&lang=en").get_json()["records"]
+        record = next(r for r in records if (r["table"], r["group"], r["measure"]) == ("summary", "all", "experiences"))
+        return record["value"], record["status"]
+
+    assert experiences_shown() == (0, "")
+    for story in stories:
+        response = post(f"/moderation/stories/{story.public_id}/decide?lang=en",
+                        {"services": ["nav"], "decision": "published", "published_story": "Redacted."},
+                        token_from="/moderation/")
+        assert response.status_code == 302
+    assert experiences_shown() == (5, "")
+    assert rollup.differences(db) == []
+
+
+# --------------------------------------------------------------------------
+# Any sequence of steps: the tally equals a count from scratch
+# --------------------------------------------------------------------------
+
+SERVICES = ["nav", "school", "child-welfare"]
+AREAS = [None, "kattem", "saupstad"]
+DOMAINS = ["housing", "economy"]
+step = st.one_of(
+    st.tuples(st.just("decide"), st.integers(0, 3), st.sampled_from(["published", "internal", "rejected"])),
+    st.tuples(st.just("tags"), st.integers(0, 3), st.tuples(
+        st.sets(st.sampled_from(SERVICES), min_size=1), st.sampled_from(AREAS), st.sets(st.sampled_from(DOMAINS)))),
+    st.tuples(st.just("answer"), st.integers(0, 3), st.tuples(st.sampled_from(SERVICES), st.sampled_from(["none", "planned", "made"]))),
+    st.tuples(st.just("delete"), st.integers(0, 3), st.none()),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(step, min_size=1, max_size=12))
+def test_any_sequence_of_steps_leaves_the_tally_equal_to_a_fresh_count(app, db, steps):
+    for table in (ServiceAnswer, ExperienceDomain, ExperienceService, Experience, ExperienceTally):
+        db.execute(delete(table))
+    db.commit()
+    moderator = db.exec(select(User).where(User.role == "moderator")).first() or make_user(app, db)[0]
+    stories = []
+    for n in range(4):
+        story, _ = make_experience(app, db, service_slugs=[SERVICES[n % 3]], usefulness=1 + n, listened="yes",
+                                   services_explained=n, consent_publish=n % 2 == 0)
+        stories.append(story)
+    for action, n, argument in steps:
+        story = stories[n]
+        if db.get(Experience, story.id) is None:
+            continue  # deleted earlier
+        if action == "decide" and not (argument == "published" and not story.consent_publish):
+            moderation.decide(session=db, experience=story, moderator=moderator, decision=argument,
+                              published_story="Redacted.", reject_reason="Reason.")
+        elif action == "tags":
+            services, area, domains = argument
+            moderation.set_tags(session=db, experience=story, service_slugs=sorted(services), area_slug=area,
+                                domain_slugs=sorted(domains))
+        elif action == "answer":
+            service_slug, change = argument
+            linked = {s.service_id for s in db.exec(select(ExperienceService).where(ExperienceService.experience_id == story.id))}
+            if ids(db, Service)[service_slug] in linked:
+                moderation.answer(session=db, experience=story, moderator=moderator, service_id=ids(db, Service)[service_slug],
+                                  text="Svar.", change_status=change, lang="nb")
+        elif action == "delete":
+            experiences.delete_experience(session=db, experience=story)
+        db.commit()
+    assert rollup.differences(db) == []
+
+
+# --------------------------------------------------------------------------
+# Concurrent decisions
+# --------------------------------------------------------------------------
+
+
+def test_concurrent_decisions_lose_nothing(app, db):
+    """Eight moderators at once, two on each story (one decides, one re-tags): the
+    tally ends equal to a fresh count, on SQLite (one writer at a time) and on
+    PostgreSQL (row locks; new tally rows inserted by several at once)."""
+    moderator, _ = make_user(app, db)
+    stories = [make_experience(app, db, service_slugs=["nav"], area_slug="kattem", usefulness=4)[0] for _ in range(4)]
+    engine = app.extensions["voice_engine"]
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def work(n: int) -> None:
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                story = session.get(Experience, stories[n // 2].id)
+                user = session.get(User, moderator.id)
+                barrier.wait()
+                if n % 2:
+                    moderation.set_tags(session=session, experience=story, service_slugs=["nav", "school"],
+                                        area_slug="saupstad", domain_slugs=["housing"])
+                else:
+                    moderation.decide(session=session, experience=story, moderator=user, decision="internal", published_story="")
+                session.commit()
+        except Exception as error:  # reported below, with the thread's number
+            errors.append((n, repr(error)))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.expire_all()
+    assert rollup.differences(db) == []
+    assert total(db).experiences == 4
+    assert by(db, "service")[ids(db, Service)["school"]].experiences == 4
+
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+
+
+def test_figures_command_checks_and_rebuilds(app, db):
+    moderator, _ = make_user(app, db)
+    story, _ = make_experience(app, db, usefulness=5)
+    moderation.decide(session=db, experience=story, moderator=moderator, decision="internal", published_story="")
+    db.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["voice", "figures"])
+    assert result.exit_code == 0 and "matches" in result.output
+
+    db.execute(update(ExperienceTally).values(experiences=ExperienceTally.experiences + 1))  # damaged by hand
+    db.commit()
+    result = runner.invoke(args=["voice", "figures"])
+    assert result.exit_code == 1
+    assert "does not match" in result.output and "'experiences': 2" in result.output
+
+    result = runner.invoke(args=["voice", "figures", "--rebuild"])
+    assert result.exit_code == 0 and "rebuilt, 2 rows" in result.output  # any service/domain, and "nav"
+    assert runner.invoke(args=["voice", "figures"]).exit_code == 0
+    assert total(db).experiences == 1
+
+
+def test_migrate_builds_an_empty_tally(app, db):
+    moderator, _ = make_user(app, db)
+    story, _ = make_experience(app, db, usefulness=5, service_slugs=["nav", "school"], domain_slugs=["housing"])
+    moderation.decide(session=db, experience=story, moderator=moderator, decision="internal", published_story="")
+    db.execute(delete(ExperienceTally))  # as just after the migration that added the tally
+    db.commit()
+    result = app.test_cli_runner().invoke(args=["voice", "migrate"])
+    assert result.exit_code == 0, result.output
+    assert "has been built (6 rows)" in result.output  # (any, nav, school) x (any, housing)
+    assert rollup.differences(db) == []
+    assert "built" not in app.test_cli_runner().invoke(args=["voice", "migrate"]).output  # only when empty
+
+
+def test_month_of_an_experience_is_its_month_in_trondheim():
+    assert rollup.month_key(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)) == 202601
+    assert rollup.month_key(datetime(2025, 6, 30, 21, 59, tzinfo=UTC)) == 202506  # 23:59 in summer time
+    assert rollup.month_key(datetime(2025, 6, 30, 22, 0, tzinfo=UTC)) == 202507
+    assert rollup.month_of(202602) == Period("month", 2026, 2)
+
+
+def test_sample_data_is_counted(app, db):
+    from voice.sample import load_sample_data
+
+    with app.test_request_context():
+        added = load_sample_data(session=db)
+    db.commit()
+    assert added > 400
+    assert rollup.differences(db) == []
+    moderated = db.exec(select(Experience).where(Experience.status.in_(("published", "internal")))).all()
+    counted = sum(t.experiences for t in service.tallies(
+        session=db, periods=[Period("year", y) for y in range(date.today().year - 2, date.today().year + 1)],
+        by="area", filters=Filters()).values())
+    assert counted == len(moderated) and counted > 400

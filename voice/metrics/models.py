@@ -1,0 +1,53 @@
+"""The monthly tally of moderated experiences that the figures are read from.
+
+One row per Trondheim calendar month x area x service x life domain, holding the
+sums the dashboard needs (see ``voice.metrics.rollup`` for how it is kept up to
+date and rebuilt). ``0`` in ``area_id`` means "area not given"; ``0`` in
+``service_id`` or ``domain_id`` means "any": the row counts every experience of
+that month and area whatever services or domains it names. So the row
+(month, area, 0, 0) counts each experience once, (month, area, s, 0) the ones
+naming service s, (month, area, 0, d) those naming life domain d, and
+(month, area, s, d) those naming both. Zero is used rather than NULL because
+NULLs never collide in a unique key, and the rows are updated by "insert, or add
+to the row already there".
+
+The ids are not foreign keys: reference rows are never deleted (only retired),
+and the 0 placeholders could not point anywhere.
+"""
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+# The tally's measures, in the order the rollup writes them.
+EXPLAINED_COLUMNS = tuple(f"explained_{k}" for k in range(7))
+MEASURES = (
+    "experiences", "useful_answers", "useful", "listened_answers", "listened", *EXPLAINED_COLUMNS,
+    "published", "answered", "answers", "changes",
+)
+
+
+class ExperienceTally(SQLModel, table=True):
+    __tablename__ = "experience_tally"
+
+    # Key, in the order the figures read it: one service/domain slice, a run of months.
+    service_id: int = Field(primary_key=True)  # 0: any service
+    domain_id: int = Field(primary_key=True)  # 0: any life domain
+    month: int = Field(primary_key=True)  # year * 100 + month, in Europe/Oslo
+    area_id: int = Field(primary_key=True)  # 0: area not given
+
+    experiences: int = 0
+    useful_answers: int = 0  # answered the usefulness question (not "don't know")
+    useful: int = 0  # usefulness 4 or 5
+    listened_answers: int = 0
+    listened: int = 0  # felt listened to ("yes")
+    explained_0: int = 0  # how many said they explained to 0, 1, ..., 6 (six or more) services
+    explained_1: int = 0
+    explained_2: int = 0
+    explained_3: int = 0
+    explained_4: int = 0
+    explained_5: int = 0
+    explained_6: int = 0
+    published: int = 0  # of which published
+    answered: int = 0  # published and answered (by the row's service, or by any when service_id is 0)
+    answers: int = 0  # answers written (same rule)
+    changes: int = 0  # of which marked "change planned" or "change made"

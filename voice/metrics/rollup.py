@@ -1,0 +1,309 @@
+"""Keeping the monthly tally (``ExperienceTally``) equal to the experiences.
+
+The dashboard must stay fast at a million experiences, so the figures are read
+from a small table of monthly sums instead of scanning experiences (see
+``models.py`` for its shape). Written by hand: no library we know of keeps
+additive roll-ups of a SQLModel schema on both SQLite and PostgreSQL, and
+PostgreSQL's materialized views would have to be refreshed whole (and SQLite has
+none).
+
+Two ways in, which must always agree (tests prove it):
+
+* ``tracked(session, experience_id)``: the service functions that change what
+  the figures read (moderation decisions, tags, answers, deletion) run inside
+  it. It locks the experience row, reads the experience's contribution before
+  and after, and adds the difference to the tally with "insert, or add to the
+  row already there" (``ON CONFLICT DO UPDATE``). The additions are atomic per
+  row on both databases, and rows are always touched in the same order, so
+  concurrent decisions cannot lose an update or deadlock. ``added`` is the same
+  for an experience stored outside ``tracked`` (sample data, tests).
+* ``rebuild(session)``: computes every month again with INSERT ... SELECT ...
+  GROUP BY, one month at a time (``flask voice figures --rebuild``; also run
+  by ``flask voice migrate`` when the tally is empty but moderated experiences
+  exist). ``differences(session)`` compares without writing
+  (``flask voice figures --check``).
+
+Experiences that are not moderated (``new``, ``rejected``) contribute nothing, so
+storing a new story never touches the tally.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import and_, delete, func, insert, literal_column, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from ..experiences.models import EXPLAINED_MAX, Experience, ExperienceDomain, ExperienceService, ServiceAnswer
+from .models import EXPLAINED_COLUMNS, MEASURES, ExperienceTally
+from .service import CHANGE_STATUSES_COUNTED, MODERATED, OSLO, USEFUL_FROM, Period
+
+assert len(EXPLAINED_COLUMNS) == EXPLAINED_MAX + 1
+
+_e = Experience.__table__
+_es = ExperienceService.__table__
+_ed = ExperienceDomain.__table__
+_sa = ServiceAnswer.__table__
+_t = ExperienceTally.__table__
+KEY = ("service_id", "domain_id", "month", "area_id")
+ANY = 0  # service_id / domain_id of the rows that count every experience; area_id 0: area not given
+
+Key = tuple[int, int, int, int]  # service_id, domain_id, month, area_id
+Contribution = dict[Key, tuple[int, ...]]  # one value per MEASURES
+
+
+def month_key(moment: datetime) -> int:
+    """The Trondheim calendar month of a UTC moment, as year * 100 + month."""
+    local = moment.astimezone(OSLO)
+    return local.year * 100 + local.month
+
+
+def month_of(key: int) -> Period:
+    return Period("month", key // 100, key % 100)
+
+
+# --------------------------------------------------------------------------
+# One experience
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Facts:
+    month: int
+    area_id: int
+    status: str
+    usefulness: int | None
+    listened: str | None
+    explained: int | None
+    services: tuple[int, ...]
+    domains: tuple[int, ...]
+    answers: tuple[tuple[int, str], ...]  # (service id, change status)
+
+
+def _facts(session: Session, experience_id: int) -> _Facts | None:
+    row = session.execute(
+        select(_e.c.created_at, _e.c.status, _e.c.area_id, _e.c.usefulness, _e.c.listened, _e.c.services_explained)
+        .where(_e.c.id == experience_id)
+    ).first()
+    if row is None or row.status not in MODERATED:
+        return None
+    services = session.execute(select(_es.c.service_id).where(_es.c.experience_id == experience_id)).scalars()
+    domains = session.execute(select(_ed.c.domain_id).where(_ed.c.experience_id == experience_id)).scalars()
+    answers = session.execute(select(_sa.c.service_id, _sa.c.change_status).where(_sa.c.experience_id == experience_id))
+    return _Facts(
+        month=month_key(_aware(row.created_at)), area_id=row.area_id or 0, status=row.status, usefulness=row.usefulness,
+        listened=row.listened, explained=row.services_explained, services=tuple(sorted(set(services))),
+        domains=tuple(sorted(set(domains))), answers=tuple((int(s), str(c)) for s, c in answers),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    # UTCDateTime already gives aware values; this guards aggregates read back as naive on SQLite.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def contribution(session: Session, experience_id: int) -> Contribution:
+    """What one experience adds to the tally, row by row (empty when it does not count)."""
+    facts = _facts(session, experience_id)
+    if facts is None:
+        return {}
+    explained = [int(facts.explained == k) for k in range(EXPLAINED_MAX + 1)]
+    base = [
+        1,
+        int(facts.usefulness is not None),
+        int(facts.usefulness is not None and facts.usefulness >= USEFUL_FROM),
+        int(facts.listened is not None),
+        int(facts.listened == "yes"),
+        *explained,
+        int(facts.status == "published"),
+    ]
+
+    def with_answers(service_id: int) -> tuple[int, ...]:
+        relevant = [change for service, change in facts.answers if service_id == ANY or service == service_id]
+        return (
+            *base,
+            int(facts.status == "published" and bool(relevant)),
+            len(relevant),
+            sum(1 for change in relevant if change in CHANGE_STATUSES_COUNTED),
+        )
+
+    result: Contribution = {}
+    for service_id in (ANY, *facts.services):
+        values = with_answers(service_id)
+        for domain_id in (ANY, *facts.domains):
+            result[(service_id, domain_id, facts.month, facts.area_id)] = values
+    return result
+
+
+def _difference(before: Contribution, after: Contribution) -> Contribution:
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        zero = (0,) * len(MEASURES)
+        delta = tuple(a - b for a, b in zip(after.get(key, zero), before.get(key, zero)))
+        if any(delta):
+            changes[key] = delta
+    return changes
+
+
+def _add(session: Session, changes: Contribution) -> None:
+    """Add ``changes`` to the tally: insert missing rows, add to existing ones (in key order)."""
+    if not changes:
+        return
+    dialect = session.get_bind().dialect.name
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = build(_t)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={name: _t.c[name] + statement.excluded[name] for name in MEASURES},
+    )
+    rows = [dict(zip(KEY, key)) | dict(zip(MEASURES, values)) for key, values in sorted(changes.items())]
+    session.execute(statement, rows)
+
+
+def _lock(session: Session, experience_id: int) -> None:
+    """Take the experience's row lock before reading it (a no-op UPDATE: on PostgreSQL
+    a row lock until commit, on SQLite the database's write lock), so that two
+    transactions changing the same experience cannot both read the same "before"."""
+    session.flush()
+    session.execute(update(_e).where(_e.c.id == experience_id).values(id=_e.c.id))
+
+
+@contextmanager
+def tracked(session: Session, experience_id: int):
+    """Run a change to one experience (its status, area, tags, answers, or its deletion)
+    and bring the tally along in the same transaction."""
+    _lock(session, experience_id)
+    before = contribution(session, experience_id)
+    yield
+    session.flush()
+    _add(session, _difference(before, contribution(session, experience_id)))
+
+
+def added(session: Session, experience_id: int) -> None:
+    """Count an experience stored (with its tags and answers) outside ``tracked``."""
+    session.flush()
+    _add(session, contribution(session, experience_id))
+
+
+# --------------------------------------------------------------------------
+# Every experience, in SQL
+# --------------------------------------------------------------------------
+
+
+def _count_if(condition):
+    return func.count().filter(condition)
+
+
+def _level_select(month: int, ids: tuple[int, int], *, by_service: bool, by_domain: bool):
+    """SELECT of the tally rows of one month for one level of the key (services or
+    "any" x domains or "any"), per area. ``ids``: the month's lowest and highest
+    experience id, so the joins read only that stretch of the link tables."""
+    period = month_of(month)
+    conditions = [_e.c.status.in_(MODERATED), _e.c.created_at >= period.start_utc, _e.c.created_at < period.end_utc,
+                  _e.c.id.between(*ids)]
+    source = _e
+    service = domain = literal_column(str(ANY))
+    groups = [func.coalesce(_e.c.area_id, 0)]
+    if by_service:
+        source = source.join(_es, and_(_es.c.experience_id == _e.c.id, _es.c.experience_id.between(*ids)))
+        service = _es.c.service_id
+        groups.append(service)
+    if by_domain:
+        source = source.join(_ed, and_(_ed.c.experience_id == _e.c.id, _ed.c.experience_id.between(*ids)))
+        domain = _ed.c.domain_id
+        groups.append(domain)
+    # Answers per experience (and per service, on the service rows).
+    answer_keys = [_sa.c.experience_id, _sa.c.service_id] if by_service else [_sa.c.experience_id]
+    per = (
+        select(*answer_keys, func.count().label("n"), _count_if(_sa.c.change_status.in_(CHANGE_STATUSES_COUNTED)).label("c"))
+        .where(_sa.c.experience_id.between(*ids))
+        .group_by(*answer_keys)
+        .subquery("per_experience")
+    )
+    joined = per.c.experience_id == _e.c.id
+    if by_service:
+        joined = and_(joined, per.c.service_id == _es.c.service_id)
+    source = source.outerjoin(per, joined)
+    columns = [
+        service, domain, literal_column(str(int(month))), groups[0],
+        func.count(),
+        func.count(_e.c.usefulness),
+        _count_if(_e.c.usefulness >= USEFUL_FROM),
+        func.count(_e.c.listened),
+        _count_if(_e.c.listened == "yes"),
+        *(_count_if(_e.c.services_explained == k) for k in range(EXPLAINED_MAX + 1)),
+        _count_if(_e.c.status == "published"),
+        _count_if(and_(_e.c.status == "published", per.c.n > 0)),
+        func.coalesce(func.sum(per.c.n), 0),
+        func.coalesce(func.sum(per.c.c), 0),
+    ]
+    return select(*columns).select_from(source).where(*conditions).group_by(*groups)
+
+
+_LEVELS = ((False, False), (True, False), (False, True), (True, True))
+
+
+def _months(session: Session) -> dict[int, tuple[int, int]]:
+    """Every month with moderated experiences, with its lowest and highest id."""
+    first = session.execute(select(func.min(_e.c.created_at)).where(_e.c.status.in_(MODERATED))).scalar()
+    last = session.execute(select(func.max(_e.c.created_at)).where(_e.c.status.in_(MODERATED))).scalar()
+    if first is None:
+        return {}
+    result = {}
+    month = month_of(month_key(_aware(first)))
+    while month.start_utc <= _aware(last):
+        low, high = session.execute(
+            select(func.min(_e.c.id + 0), func.max(_e.c.id + 0)).where(
+                _e.c.status.in_(MODERATED), _e.c.created_at >= month.start_utc, _e.c.created_at < month.end_utc)
+        ).one()
+        if low is not None:
+            result[month.year * 100 + month.number] = (int(low), int(high))
+        month = month.next()
+    return result
+
+
+def rebuild(session: Session) -> int:
+    """Compute the whole tally again from the experiences; return how many rows it has."""
+    session.flush()
+    session.execute(delete(_t))
+    for month, ids in _months(session).items():
+        for by_service, by_domain in _LEVELS:
+            session.execute(insert(_t).from_select([*KEY, *MEASURES], _level_select(
+                month, ids, by_service=by_service, by_domain=by_domain)))
+    return session.execute(select(func.count()).select_from(_t)).scalar_one()
+
+
+def differences(session: Session, limit: int = 20) -> list[tuple[Key, dict, dict]]:
+    """Rows where the stored tally differs from a fresh count: (key, stored, counted).
+    Rows that are all zero count as absent."""
+    session.flush()
+    counted: dict[Key, tuple] = {}
+    for month, ids in _months(session).items():
+        for by_service, by_domain in _LEVELS:
+            for row in session.execute(_level_select(month, ids, by_service=by_service, by_domain=by_domain)):
+                counted[tuple(int(v) for v in row[:4])] = tuple(int(v) for v in row[4:])
+    stored = {
+        tuple(row[:4]): tuple(row[4:])
+        for row in session.execute(select(*(_t.c[name] for name in (*KEY, *MEASURES))))
+        if any(row[4:])
+    }
+    found = []
+    for key in sorted(set(counted) | set(stored)):
+        if counted.get(key) != stored.get(key):
+            found.append((key, dict(zip(MEASURES, stored.get(key, ()))), dict(zip(MEASURES, counted.get(key, ())))))
+            if len(found) >= limit:
+                break
+    return found
+
+
+def fill_if_empty(session: Session) -> int | None:
+    """Build the tally when it is empty but moderated experiences exist (after the
+    migration that added it); return the number of rows built, or None."""
+    if session.execute(select(_t.c.month).limit(1)).first() is not None:
+        return None
+    if session.execute(select(_e.c.id).where(_e.c.status.in_(MODERATED)).limit(1)).first() is None:
+        return None
+    return rebuild(session)
