@@ -33,30 +33,43 @@ JS_MODES = {"js": True, "nojs": False}
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory) -> str:
+def base_url(request, tmp_path_factory) -> str:
     """The URL of a live Voice server, shared by every browser test."""
+    return start_live_server(request, tmp_path_factory, "public")["url"]
+
+
+def start_live_server(request, tmp_path_factory, name: str, prepare=None) -> dict:
+    """Start the real app on its own migrated, seeded SQLite file in a daemon thread:
+    {"url", "app"}. ``prepare(app, session)`` may add data first. Stopped when the
+    test session ends."""
     from werkzeug.serving import make_server
 
     from tests.conftest import _upgrade, test_config
     from voice import create_app
     from voice.reference.service import seed_reference_data
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'voice.db'}"
+    url = f"sqlite:///{tmp_path_factory.mktemp(f'browser-{name}-db') / 'voice.db'}"
     _upgrade(url)
     config = test_config(url)
-    config.update(RATELIMIT_ENABLED=False)
+    config.update(RATELIMIT_ENABLED=False, EXPORT_DIR=str(tmp_path_factory.mktemp(f"{name}-exports")))
     app = create_app(config)
-    with Session(app.extensions["voice_engine"]) as session:
-        seed_reference_data(session=session)
-        session.commit()
-
+    with Session(app.extensions["voice_engine"]) as db:
+        seed_reference_data(session=db)
+        db.commit()
+        if prepare is not None:
+            prepare(app, db)
+            db.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="voice-live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"voice-live-server-{name}", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+
+    def stop():
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    request.session.config.add_cleanup(stop)
+    return {"url": f"http://127.0.0.1:{server.server_port}", "app": app}
 
 
 @pytest.fixture(scope="session")

@@ -41,11 +41,10 @@ PUBLIC_PAGES = {
     "stories": "/stories/",
     "sessions": "/sessions/",
     "session": "/sessions/{session_id}",
-    "figures": "/figures/",  # being built: skipped while it answers 404
+    "figures": "/figures/",
     "privacy": "/privacy",
     "accessibility": "/accessibility",
 }
-MAY_BE_MISSING = {"figures"}
 # The English source of the home page's heading: a page that says lang="ar" but
 # shows this is served from a missing or stale catalog (run `make compile`).
 ENGLISH_HOME_HEADING = "Did the help from the municipality work for your family?"
@@ -72,14 +71,10 @@ def test_public_pages_in_every_language(browser, live, session_id, screenshot_di
     if axe.AXE_JS.is_file():  # axe loads with every page, so axe.run need not inject it each time
         context.add_init_script(path=str(axe.AXE_JS))
     problems: list[str] = []
-    skipped: list[str] = []
     try:
         for name, path in PUBLIC_PAGES.items():
             url = path.format(session_id=session_id)
             response = page.goto(f"{url}?lang={lang}")
-            if response.status == 404 and name in MAY_BE_MISSING:
-                skipped.append(url)
-                continue
             if response.status != 200:
                 problems.append(f"{url}: answered {response.status}")
                 continue
@@ -115,5 +110,3 @@ def test_public_pages_in_every_language(browser, live, session_id, screenshot_di
         context.close()
 
     assert not problems, f"public pages in {lang!r}:\n" + "\n".join(problems)
-    if skipped:
-        print(f"[{lang}] not yet there (404), skipped: {', '.join(skipped)}")

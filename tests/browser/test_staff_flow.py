@@ -15,7 +15,6 @@ locale tests share it.
 from __future__ import annotations
 
 import re
-import threading
 import random
 import string
 import uuid
@@ -28,7 +27,7 @@ from sqlmodel import Session, select
 from tests.factories import PASSWORD, make_experience, make_user
 
 from . import axe
-from .conftest import PHONE
+from .conftest import PHONE, start_live_server
 
 pytestmark = pytest.mark.browser
 
@@ -38,32 +37,8 @@ _LIVE: dict = {}
 def live_app(request, tmp_path_factory) -> dict:
     """One live server with its app object: {"url", "app"}; started on first use."""
     if not _LIVE:
-        from werkzeug.serving import make_server
-
-        from tests.conftest import _upgrade, test_config
-        from voice import create_app
-        from voice.reference.service import seed_reference_data
-
-        url = f"sqlite:///{tmp_path_factory.mktemp('browser-staff-db') / 'voice.db'}"
-        _upgrade(url)
-        config = test_config(url)
-        config.update(RATELIMIT_ENABLED=False, EXPORT_DIR=str(tmp_path_factory.mktemp("exports")))
-        app = create_app(config)
-        with Session(app.extensions["voice_engine"]) as db:
-            seed_reference_data(session=db)
-            db.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="voice-live-server-staff", daemon=True)
-        thread.start()
-
-        def stop():
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
-            _LIVE.clear()
-
-        request.session.config.add_cleanup(stop)
-        _LIVE.update(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        _LIVE.update(start_live_server(request, tmp_path_factory, "staff"))
+        request.session.config.add_cleanup(_LIVE.clear)
     return _LIVE
 
 
