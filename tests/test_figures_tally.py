@@ -92,6 +92,20 @@ def test_every_moderation_step_keeps_the_tally_exact(app, db):
     assert total(db).experiences == 0
 
 
+def test_changes_made_together_touch_the_tally_once(app, db):
+    moderator, _ = make_user(app, db)
+    story, _ = make_experience(app, db, service_slugs=["nav"], area_slug="kattem", usefulness=5)
+    moderation.decide(session=db, experience=story, moderator=moderator, decision="internal", published_story="")
+    db.commit()
+    with rollup.tracked(db, story.id):  # as the moderation view does: new tags and a new decision at once
+        moderation.set_tags(session=db, experience=story, service_slugs=["school"], area_slug="saupstad", domain_slugs=[])
+        moderation.decide(session=db, experience=story, moderator=moderator, decision="internal", published_story="")
+    db.commit()
+    assert rollup.differences(db) == []
+    assert total(db).experiences == 1
+    assert set(by(db, "service")) == {ids(db, Service)["school"]}
+
+
 def test_a_moderator_deciding_in_the_browser_changes_the_dashboard(app, client, db, login, post):
     user, secret = make_user(app, db)
     login(user, secret)

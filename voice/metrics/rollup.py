@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, delete, func, insert, literal_column, select, update
+from sqlalchemy import and_, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -174,12 +174,22 @@ def _lock(session: Session, experience_id: int) -> None:
 @contextmanager
 def tracked(session: Session, experience_id: int):
     """Run a change to one experience (its status, area, tags, answers, or its deletion)
-    and bring the tally along in the same transaction."""
-    _lock(session, experience_id)
-    before = contribution(session, experience_id)
-    yield
-    session.flush()
-    _add(session, _difference(before, contribution(session, experience_id)))
+    and bring the tally along in the same transaction. Blocks may nest: only the
+    outermost one for an experience counts, so several changes made together
+    (tags and decision) touch the tally once, in key order."""
+    active = session.info.setdefault("rollup_tracked", set())
+    if experience_id in active:
+        yield
+        return
+    active.add(experience_id)
+    try:
+        _lock(session, experience_id)
+        before = contribution(session, experience_id)
+        yield
+        session.flush()
+        _add(session, _difference(before, contribution(session, experience_id)))
+    finally:
+        active.discard(experience_id)
 
 
 def added(session: Session, experience_id: int) -> None:
@@ -266,8 +276,16 @@ def _months(session: Session) -> dict[int, tuple[int, int]]:
 
 
 def rebuild(session: Session) -> int:
-    """Compute the whole tally again from the experiences; return how many rows it has."""
+    """Compute the whole tally again from the experiences; return how many rows it has.
+
+    Safe beside moderation: on PostgreSQL the tally is locked against writers first
+    (readers go on), so a decision either committed before and is counted here, or
+    waits and adds its change afterwards. On SQLite the first statement takes the
+    database's write lock for the whole rebuild (decisions meanwhile wait, up to the
+    lock timeout)."""
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE experience_tally IN EXCLUSIVE MODE"))
     session.execute(delete(_t))
     for month, ids in _months(session).items():
         for by_service, by_domain in _LEVELS:
