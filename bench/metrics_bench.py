@@ -15,7 +15,9 @@ For each database it:
    then runs ANALYZE (VACUUM ANALYZE on PostgreSQL, so index-only scans work);
 4. rebuilds the monthly tally the figures are read from (``rollup.rebuild``, as
    ``flask voice figures --rebuild``) and times it, and times one moderation
-   decision with and without the tally kept up to date (rolled back);
+   decision with and without the tally kept up to date (rolled back), then
+   commits 200 random decisions and compares the whole tally with a fresh
+   count (the exit status is 1 if any row differs; timings never set it);
 5. times each request through the Flask test client (the dashboard for a month,
    a quarter, a year and with filters; each download; the monitoring feed):
    ``--repeats`` runs after one warm-up, the median is reported;
@@ -434,6 +436,41 @@ def measure_upkeep(app, repeats: int) -> tuple[float, float]:
     return _median_ms(with_tally, repeats * 4), _median_ms(without, repeats * 4)
 
 
+def check_upkeep(app, decisions: int = 200) -> int:
+    """Commit ``decisions`` random moderation steps (decisions and new tags) through the
+    service, then compare the whole tally with a fresh count; return how many rows differ."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from voice.experiences.models import Experience
+    from voice.metrics import rollup
+    from voice.moderation.service import decide, set_tags
+    from voice.reference.models import Area, Service
+
+    rnd = random.Random(66)
+    engine = app.extensions["voice_engine"]
+    moderator = SimpleNamespace(id=None)
+    with Session(engine) as session:
+        highest = session.exec(select(func.max(Experience.id))).one()
+        services = [s.slug for s in session.exec(select(Service))]
+        areas = [a.slug for a in session.exec(select(Area))] + [None]
+        for _ in range(decisions):
+            experience = session.get(Experience, rnd.randint(1, highest))
+            with rollup.tracked(session, experience.id):
+                if rnd.random() < 0.5:
+                    set_tags(session=session, experience=experience, service_slugs=rnd.sample(services, rnd.randint(1, 3)),
+                             area_slug=rnd.choice(areas), domain_slugs=[])
+                choice = rnd.choice(("published", "internal", "rejected"))
+                if choice == "published" and not experience.consent_publish:
+                    choice = "internal"
+                decide(session=session, experience=experience, moderator=moderator, decision=choice,
+                       published_story="Bench.", reject_reason="Bench.")
+            session.commit()
+        return len(rollup.differences(session, limit=1_000_000))
+
+
 def measure(app, url: str, repeats: int, now: datetime) -> list[tuple[str, float, float, float]]:
     from sqlmodel import Session, select
 
@@ -533,6 +570,9 @@ def run_one(kind: str, rows: int, repeats: int, workdir: Path) -> tuple[dict, li
                 raise RuntimeError("tally not stored")
         counts["decision ms (with tally, without)"] = tuple(round(v, 1) for v in measure_upkeep(app, repeats))
         print(f"{kind}: one moderation decision: {counts['decision ms (with tally, without)']} ms", flush=True)
+        counts["tally rows differing after 200 decisions"] = check_upkeep(app)
+        print(f"{kind}: 200 random decisions committed; tally rows differing from a fresh count: "
+              f"{counts['tally rows differing after 200 decisions']}", flush=True)
         results = measure(app, url, repeats, now)
         app.extensions["voice_engine"].dispose()
         return counts, results
@@ -576,7 +616,8 @@ def main(argv=None) -> int:
         info = loaded[kind]
         with_tally, without = info["decision ms (with tally, without)"]
         print(f"{kind}: tally {info['tally rows']:,} rows, rebuilt from scratch in {info['tally rebuild seconds']} s; "
-              f"one moderation decision {with_tally} ms with the tally kept, {without} ms without ({with_tally / without:.1f}x)")
+              f"one moderation decision {with_tally} ms with the tally kept, {without} ms without ({with_tally / without:.1f}x); "
+              f"after 200 random decisions {info['tally rows differing after 200 decisions']} tally rows differ from a fresh count")
     print()
     header = (f"{'database':10s} {'request':40s} {'request ms':>11s} {'scan SQL ms':>12s} {'tally SQL ms':>13s} "
               f"{'req/scan':>9s} {'req/tally':>10s}")
@@ -586,7 +627,10 @@ def main(argv=None) -> int:
         for name, request_ms, raw_ms, tally_ms in table[kind]:
             print(f"{kind:10s} {name:40s} {request_ms:11.1f} {raw_ms:12.1f} {tally_ms:13.1f} "
                   f"{request_ms / raw_ms:9.3f} {request_ms / tally_ms:10.1f}")
-    return 0
+    differing = sum(loaded[kind]["tally rows differing after 200 decisions"] for kind in kinds)
+    if differing:
+        print(f"\nFAILED: {differing} tally rows differ from a fresh count")
+    return 1 if differing else 0
 
 
 if __name__ == "__main__":
