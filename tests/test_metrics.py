@@ -7,6 +7,7 @@ expected figures in the tests were worked out by hand from it (see the comments)
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -483,6 +484,39 @@ def test_htmx_gets_the_figures_part_only(app, db, client):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'id="figures"' in page and "<html" not in page
+
+
+def _links(page: str) -> dict[str, str]:
+    """Link text -> address, for the links to other views of the figures."""
+    found = re.findall(r'<a href="(/figures/\?[^"]*)" hx-get="\1"[^>]*>([^<]+)</a>', page)
+    return {html.unescape(text.strip()): html.unescape(href) for href, text in found}
+
+
+def test_links_lead_to_other_periods_and_groups(app, db, client):
+    load_known(db)
+    page = client.get(f"/figures/?{QUERY_Q1}&lang=en").get_data(as_text=True)
+    links = _links(page)
+    # Every group of a breakdown leads to the same view narrowed to it (not "area not given").
+    assert links["Kattem"] == "/figures/?period_type=quarter&period=2025-Q1&area=kattem"
+    assert links["NAV (labour and welfare)"] == "/figures/?period_type=quarter&period=2025-Q1&service=nav"
+    assert "Area not given" not in links
+    assert "Show all experiences" not in links
+    # Earlier and later periods, within what can be chosen.
+    assert links["Next: 2nd quarter 2025"] == "/figures/?period_type=quarter&period=2025-Q2"
+    assert links["Previous: 4th quarter 2024"] == "/figures/?period_type=quarter&period=2024-Q4"  # one story, 31 Dec
+    earliest = _links(client.get("/figures/?period_type=quarter&period=2024-Q4&lang=en").get_data(as_text=True))
+    assert not any(text.startswith("Previous:") for text in earliest)  # nothing was told before it
+    narrowed = client.get(links["Kattem"] + "&lang=en").get_data(as_text=True)
+    assert "Only experiences about: Kattem." in narrowed
+    links = _links(narrowed)
+    assert links["Show all experiences"] == "/figures/?period_type=quarter&period=2025-Q1"
+    assert "Kattem" not in links  # the chosen group is not a link to itself
+    assert links["School"] == "/figures/?period_type=quarter&period=2025-Q1&area=kattem&service=school"
+
+
+def test_no_link_to_a_future_period(app, db, client):
+    page = client.get("/figures/?period_type=month&lang=en").get_data(as_text=True)
+    assert not any(text.startswith("Next:") for text in _links(page))
 
 
 def test_changing_the_period_type_without_javascript_keeps_the_time(app, db, client):

@@ -4,8 +4,9 @@ Its own live server holds 400 sample experiences (the same as `make run` loads),
 so the page has real counts, charts and tables. With JavaScript on and off:
 the page must fit the phone, declare its language and direction, show charts
 that name themselves (role="img" with a title in the page's language) each with
-its plain sentence and data table, and the area filter must narrow the figures
-(by htmx with JavaScript, by a plain GET without). axe-core checks the page with
+its plain sentence and data table, and the area filter, the names in the tables and the
+link to the period before must lead to those figures (by htmx with JavaScript,
+by a plain GET without). axe-core checks the page with
 JavaScript on. Full-page screenshots go to
 tests/output/screenshots/figures-{nb,ar}-{js,nojs}.png for a person to look at.
 """
@@ -87,5 +88,17 @@ def test_dashboard_reads_well_on_a_phone(browser, figures_live, screenshot_dir, 
         if javascript:  # htmx swapped the results and moved focus to their heading
             expect(page.locator("#figures-heading")).to_be_focused()
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+        # Links: back to all experiences, a group chosen from a table, the period before.
+        page.locator(".figures-filter-line a").click()
+        expect(page).not_to_have_url(re.compile(r"area="))
+        expect(line).to_have_count(0)
+        page.locator("section[aria-labelledby=services-heading] table a[href*='service=school']").click()
+        expect(page).to_have_url(re.compile(r"service=school"))
+        expect(page.locator("#filter-service")).to_have_value("school")
+        year = page.locator("#filter-period").input_value()
+        page.locator(".period-nav a").first.click()
+        expect(page).to_have_url(re.compile(rf"period={int(year) - 1}"))
+        expect(page.locator("#filter-period")).to_have_value(str(int(year) - 1))
     finally:
         context.close()

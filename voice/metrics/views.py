@@ -130,6 +130,23 @@ def _chart_set(figures: tables.Figures) -> dict[str, charts.Chart]:
     return result
 
 
+def _links(query: Query, figures: tables.Figures, period_keys: set[str]) -> dict:
+    """Where the page's links lead: the period before and after, every group of the
+    breakdowns (the same view narrowed to it), and back to all experiences."""
+    def view(**changes) -> str:
+        return url_for("metrics.dashboard", **query.args(**changes))
+
+    before, after = query.period.previous(), query.period.next()
+    rows = {"area": figures.by_area, "service": figures.by_service, "domain": figures.by_domain}
+    return {
+        "previous": (before, view(period=before.key)) if before.key in period_keys else None,
+        "next": (after, view(period=after.key)) if after <= Period.containing(query.period_type, figures.now) else None,
+        "all": url_for("metrics.dashboard", period_type=query.period_type, period=query.period.key) if figures.filtered else None,
+        "groups": {name: {row.group.key: view(**{name: row.group.key}) for row in group_rows if row.group.key != tables.NO_AREA}
+                   for name, group_rows in rows.items()},
+    }
+
+
 @bp.route("/")
 def dashboard():
     db, query, figures = _figures()
@@ -147,9 +164,10 @@ def dashboard():
     jsonstat_tables = {
         table: url_for("metrics.download", fmt="jsonstat", table=table, **query.args()) for table in feeds.JSONSTAT_TABLES
     }
+    links = _links(query, figures, {key for key, _label in options["period"]})
     return render_template(
         "metrics/dashboard.html", figures=figures, query=query, options=options, charts=_chart_set(figures),
-        fmt=charts, downloads=downloads, jsonstat_tables=jsonstat_tables,
+        fmt=charts, downloads=downloads, jsonstat_tables=jsonstat_tables, links=links,
     )
 
 
