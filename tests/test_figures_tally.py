@@ -3,8 +3,11 @@ through every moderation step, under concurrent decisions, and from the commands
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import date, datetime, timezone
 
+import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, update
@@ -19,6 +22,7 @@ from voice.metrics.service import Filters, Period
 from voice.moderation import service as moderation
 from voice.reference.models import Area, LifeDomain, Service
 
+from .conftest import PG_ADMIN_URL, test_config
 from .factories import make_experience, make_user
 
 UTC = timezone.utc
@@ -278,3 +282,54 @@ def test_sample_data_is_counted(app, db):
         session=db, periods=[Period("year", y) for y in range(date.today().year - 2, date.today().year + 1)],
         by="area", filters=Filters()).values())
     assert counted == len(moderated) and counted > 400
+
+
+# --------------------------------------------------------------------------
+# Upgrading a database that already has moderated stories
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_url(database_url, tmp_path):
+    """An empty database of the same kind as ``database_url``, dropped afterwards."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
+        return
+    name = f"voice_upgrade_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield database_url.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_upgrading_from_the_first_version_counts_the_stories_already_there(fresh_url):
+    from alembic import command
+    from sqlalchemy import insert
+
+    from voice import create_app
+    from voice.cli import alembic_config
+    from voice.reference.service import seed_reference_data
+
+    command.upgrade(alembic_config(fresh_url), "0001")  # the schema before the tally
+    app = create_app(test_config(fresh_url))
+    engine = app.extensions["voice_engine"]
+    with Session(engine) as db:
+        seed_reference_data(session=db)
+        db.commit()
+        nav, kattem = ids(db, Service)["nav"], ids(db, Area)["kattem"]
+        for n, status in enumerate(("published", "internal", "new", "rejected", "internal")):
+            db.execute(insert(Experience.__table__).values(
+                id=n + 1, public_id=f"upgrade{n}", created_at=datetime(2025, 3, 10, tzinfo=UTC), status=status,
+                usefulness=5, area_id=kattem, receipt_locator="UPGR0000", receipt_hash="!", form_token=f"upgrade-{n}",
+                consent_publish=True))
+            db.execute(insert(ExperienceService.__table__).values(experience_id=n + 1, service_id=nav))
+        db.commit()
+    result = app.test_cli_runner().invoke(args=["voice", "migrate"])
+    assert result.exit_code == 0, result.output
+    assert "has been built (2 rows)" in result.output  # (any service, nav) x month x Kattem
+    with Session(engine) as db:
+        assert rollup.differences(db) == []
+        tallies = service.tallies(session=db, periods=[Period("quarter", 2025, 1)], by="area", filters=Filters())
+        assert {key: t.experiences for (_i, key), t in tallies.items()} == {kattem: 3}
+    engine.dispose()
