@@ -446,7 +446,7 @@ def check_upkeep(app, decisions: int = 200) -> int:
 
     from voice.experiences.models import Experience
     from voice.metrics import rollup
-    from voice.moderation.service import decide, set_tags
+    from voice.moderation.service import decide, tag_and_decide
     from voice.reference.models import Area, Service
 
     rnd = random.Random(66)
@@ -458,15 +458,16 @@ def check_upkeep(app, decisions: int = 200) -> int:
         areas = [a.slug for a in session.exec(select(Area))] + [None]
         for _ in range(decisions):
             experience = session.get(Experience, rnd.randint(1, highest))
-            with rollup.tracked(session, experience.id):
-                if rnd.random() < 0.5:
-                    set_tags(session=session, experience=experience, service_slugs=rnd.sample(services, rnd.randint(1, 3)),
-                             area_slug=rnd.choice(areas), domain_slugs=[])
-                choice = rnd.choice(("published", "internal", "rejected"))
-                if choice == "published" and not experience.consent_publish:
-                    choice = "internal"
-                decide(session=session, experience=experience, moderator=moderator, decision=choice,
-                       published_story="Bench.", reject_reason="Bench.")
+            choice = rnd.choice(("published", "internal", "rejected"))
+            if choice == "published" and not experience.consent_publish:
+                choice = "internal"
+            decision = dict(decision=choice, published_story="Bench.", reject_reason="Bench.")
+            if rnd.random() < 0.5:
+                tag_and_decide(session=session, experience=experience, moderator=moderator,
+                               service_slugs=rnd.sample(services, rnd.randint(1, 3)), area_slug=rnd.choice(areas),
+                               domain_slugs=[], **decision)
+            else:
+                decide(session=session, experience=experience, moderator=moderator, **decision)
             session.commit()
         return len(rollup.differences(session, limit=1_000_000))
 

@@ -21,7 +21,7 @@ Two ways in, which must always agree (tests prove it):
   GROUP BY, one month at a time (``flask voice figures --rebuild``; also run
   by ``flask voice migrate`` when the tally is empty but moderated experiences
   exist). ``differences(session)`` compares without writing
-  (``flask voice figures --check``).
+  (``flask voice figures``).
 
 Experiences that are not moderated (``new``, ``rejected``) contribute nothing, so
 storing a new story never touches the tally.
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import and_, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -39,7 +39,7 @@ from sqlmodel import Session
 
 from ..experiences.models import EXPLAINED_MAX, Experience, ExperienceDomain, ExperienceService, ServiceAnswer
 from .models import EXPLAINED_COLUMNS, MEASURES, ExperienceTally
-from .service import CHANGE_STATUSES_COUNTED, MODERATED, OSLO, USEFUL_FROM, Period
+from .service import CHANGE_STATUSES_COUNTED, MODERATED, OSLO, USEFUL_FROM, Period, count_if
 
 assert len(EXPLAINED_COLUMNS) == EXPLAINED_MAX + 1
 
@@ -94,15 +94,10 @@ def _facts(session: Session, experience_id: int) -> _Facts | None:
     domains = session.execute(select(_ed.c.domain_id).where(_ed.c.experience_id == experience_id)).scalars()
     answers = session.execute(select(_sa.c.service_id, _sa.c.change_status).where(_sa.c.experience_id == experience_id))
     return _Facts(
-        month=month_key(_aware(row.created_at)), area_id=row.area_id or 0, status=row.status, usefulness=row.usefulness,
+        month=month_key(row.created_at), area_id=row.area_id or 0, status=row.status, usefulness=row.usefulness,
         listened=row.listened, explained=row.services_explained, services=tuple(sorted(set(services))),
         domains=tuple(sorted(set(domains))), answers=tuple((int(s), str(c)) for s, c in answers),
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    # UTCDateTime already gives aware values; this guards aggregates read back as naive on SQLite.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def contribution(session: Session, experience_id: int) -> Contribution:
@@ -203,10 +198,6 @@ def added(session: Session, experience_id: int) -> None:
 # --------------------------------------------------------------------------
 
 
-def _count_if(condition):
-    return func.count().filter(condition)
-
-
 def _level_select(month: int, ids: tuple[int, int], *, by_service: bool, by_domain: bool):
     """SELECT of the tally rows of one month for one level of the key (services or
     "any" x domains or "any"), per area. ``ids``: the month's lowest and highest
@@ -228,7 +219,7 @@ def _level_select(month: int, ids: tuple[int, int], *, by_service: bool, by_doma
     # Answers per experience (and per service, on the service rows).
     answer_keys = [_sa.c.experience_id, _sa.c.service_id] if by_service else [_sa.c.experience_id]
     per = (
-        select(*answer_keys, func.count().label("n"), _count_if(_sa.c.change_status.in_(CHANGE_STATUSES_COUNTED)).label("c"))
+        select(*answer_keys, func.count().label("n"), count_if(_sa.c.change_status.in_(CHANGE_STATUSES_COUNTED)).label("c"))
         .where(_sa.c.experience_id.between(*ids))
         .group_by(*answer_keys)
         .subquery("per_experience")
@@ -241,12 +232,12 @@ def _level_select(month: int, ids: tuple[int, int], *, by_service: bool, by_doma
         service, domain, literal_column(str(int(month))), groups[0],
         func.count(),
         func.count(_e.c.usefulness),
-        _count_if(_e.c.usefulness >= USEFUL_FROM),
+        count_if(_e.c.usefulness >= USEFUL_FROM),
         func.count(_e.c.listened),
-        _count_if(_e.c.listened == "yes"),
-        *(_count_if(_e.c.services_explained == k) for k in range(EXPLAINED_MAX + 1)),
-        _count_if(_e.c.status == "published"),
-        _count_if(and_(_e.c.status == "published", per.c.n > 0)),
+        count_if(_e.c.listened == "yes"),
+        *(count_if(_e.c.services_explained == k) for k in range(EXPLAINED_MAX + 1)),
+        count_if(_e.c.status == "published"),
+        count_if(and_(_e.c.status == "published", per.c.n > 0)),
         func.coalesce(func.sum(per.c.n), 0),
         func.coalesce(func.sum(per.c.c), 0),
     ]
@@ -263,8 +254,8 @@ def _months(session: Session) -> dict[int, tuple[int, int]]:
     if first is None:
         return {}
     result = {}
-    month = month_of(month_key(_aware(first)))
-    while month.start_utc <= _aware(last):
+    month = month_of(month_key(first))
+    while month.start_utc <= last:
         low, high = session.execute(
             select(func.min(_e.c.id + 0), func.max(_e.c.id + 0)).where(
                 _e.c.status.in_(MODERATED), _e.c.created_at >= month.start_utc, _e.c.created_at < month.end_utc)

@@ -213,7 +213,7 @@ def median_of_counts(counts: tuple[int, ...] | list[int]) -> float | None:
     return statistics.fmean((value_at((n - 1) // 2), value_at(n // 2)))
 
 
-def _count_if(condition):
+def count_if(condition):
     # count(*) FILTER (WHERE ...): on SQLite about twice as fast as sum(CASE ...); PostgreSQL has it too.
     return func.count().filter(condition)
 
@@ -296,9 +296,9 @@ def cocreation(*, session: Session, period: Period, now: datetime) -> dict[tuple
             held.c.organiser_kind,
             func.count(),
             func.count(_su.c.attended),
-            _count_if(_su.c.attended.is_(True)),
+            count_if(_su.c.attended.is_(True)),
             func.count(_su.c.usefulness),
-            _count_if(_su.c.usefulness >= USEFUL_FROM),
+            count_if(_su.c.usefulness >= USEFUL_FROM),
         )
         .select_from(held.join(_su, _su.c.session_id == held.c.id))
         .where(_su.c.status == "confirmed")

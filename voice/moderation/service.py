@@ -160,6 +160,16 @@ def decide(*, session: Session, experience: Experience, moderator: User, decisio
     )
 
 
+def tag_and_decide(*, session: Session, experience: Experience, moderator: User, service_slugs: list[str],
+                    area_slug: str | None, domain_slugs: list[str], **decision) -> None:
+    """New tags and a decision together, as the moderator sends them: the figures
+    change once, for both (``decision``: the arguments of ``decide``)."""
+    with rollup.tracked(session, experience.id):
+        set_tags(session=session, experience=experience, service_slugs=service_slugs, area_slug=area_slug,
+                 domain_slugs=domain_slugs)
+        decide(session=session, experience=experience, moderator=moderator, **decision)
+
+
 def answer(*, session: Session, experience: Experience, moderator: User, service_id: int, text: str, change_status: str, lang: str) -> ServiceAnswer:
     if change_status not in CHANGE_STATUSES:
         raise DecisionError("unknown_change")

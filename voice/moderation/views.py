@@ -13,7 +13,6 @@ from ..accounts.auth import roles_required
 from ..db import after_commit, get_session
 from ..experiences import labels
 from ..experiences.service import load_view
-from ..metrics import rollup
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import choices, display_name
 from . import export, service
@@ -107,15 +106,13 @@ def decide(public_id: str):
     if not form.validate_on_submit():
         return _page(experience, decision_form=form, status=400)
     try:
-        with rollup.tracked(db, experience.id):  # tags and decision change the figures once, together
-            service.set_tags(session=db, experience=experience, service_slugs=form.services.data,
-                             area_slug=form.area.data or None, domain_slugs=form.domains.data or [])
-            service.decide(
-                session=db, experience=experience, moderator=g.account, decision=form.decision.data,
-                published_story=form.published_story.data or "", reject_reason=form.reject_reason.data or "",
-                serious_concern=bool(form.serious_concern.data), translation=form.translation.data or "",
-                translation_lang=form.translation_lang.data or "",
-            )
+        service.tag_and_decide(
+            session=db, experience=experience, moderator=g.account, service_slugs=form.services.data,
+            area_slug=form.area.data or None, domain_slugs=form.domains.data or [], decision=form.decision.data,
+            published_story=form.published_story.data or "", reject_reason=form.reject_reason.data or "",
+            serious_concern=bool(form.serious_concern.data), translation=form.translation.data or "",
+            translation_lang=form.translation_lang.data or "",
+        )
     except service.DecisionError as exc:
         field, message = DECISION_ERRORS[str(exc)]
         getattr(form, field).errors = [message()]
