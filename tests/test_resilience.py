@@ -3,15 +3,28 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlmodel import select
 
 from voice import create_app
+from voice.extensions import limiter
 from voice.experiences.models import Experience
 
 from .conftest import CSRF_RE, test_config
 
 
-def test_the_site_keeps_working_when_redis_is_down_and_says_so(database_url, caplog):
+@pytest.fixture
+def limiter_revived():
+    """The Limiter object is one per process, shared by every app the tests create, and it
+    remembers that its storage died. Without this, the next test's app would count some
+    requests in the fallback storage and some in its own, until the limiter's backed-off
+    re-check noticed the storage was fine (a login-throttling test failed that way).
+    Flask-Limiter has no public way to forget it; production has one app per process."""
+    yield
+    limiter._storage_dead = False
+
+
+def test_the_site_keeps_working_when_redis_is_down_and_says_so(database_url, caplog, limiter_revived):
     """SECURITY.md 14 stays in force per process (in-memory fallback) while Redis is away."""
     app = create_app({**test_config(database_url), "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0", "RATELIMIT_ENABLED": True})
     client = app.test_client()
