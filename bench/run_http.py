@@ -88,9 +88,9 @@ from datetime import timedelta
 from sqlmodel import Session
 from voice import create_app
 from voice.cocreation.models import CoSession
-from voice.db import get_engine, utcnow
+from voice.clock import utcnow
 app = create_app()
-with app.app_context(), Session(get_engine()) as session:
+with Session(app.extensions["voice_engine"]) as session:
     starts = utcnow().replace(microsecond=0) + timedelta(days=30)
     row = CoSession(public_id="bench-" + secrets.token_hex(6), title="Bench session", kind="workshop",
                     venue="Bench hall", starts_at=starts, ends_at=starts + timedelta(hours=2),

@@ -38,6 +38,20 @@ def _upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """pytest-flask pushes one request context around every test, so every request
+    of a test shared one ``g`` and a service that needed a request passed anyway.
+    No context here: a request is a request, and the rest of a test runs outside any."""
+
+
+@pytest.fixture
+def client(app):
+    """A browser: every request in its own app context (pytest-flask's ``with client``
+    kept the last request's context alive, and the next client's request reused it)."""
+    return app.test_client()
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     name = f"voice_test_{uuid.uuid4().hex[:8]}"
@@ -85,6 +99,16 @@ def app(database_url):
         session.commit()
     yield app
     empty_database(engine)
+
+
+@pytest.fixture
+def hasher(app):
+    return app.extensions["voice_hasher"]
+
+
+@pytest.fixture
+def links(app):
+    return app.extensions["voice_links"]
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ def make_experience(app, db, **overrides):
         story_lang="nb",
     )
     data.update(overrides)
-    with app.test_request_context():
-        experience, code = create_experience(
-            session=db, data=NewExperience(**data), today=date.today(), contact_retention_days=90
-        )
+    experience, code = create_experience(
+        session=db, data=NewExperience(**data), today=date.today(), contact_retention_days=90,
+        hasher=app.extensions["voice_hasher"],
+    )
     db.commit()
     return experience, code
 
@@ -35,11 +35,11 @@ def make_user(app, db, role="moderator", email=None, totp=True, **extra):
     from voice.accounts.service import create_user
 
     secret = pyotp.random_base32() if totp else None
-    with app.test_request_context():
-        user = create_user(
-            session=db, email=email or f"{role}-{secrets.token_hex(3)}@trondheim.kommune.no", display_name=role.title(),
-            role=role, password=PASSWORD, totp_secret=secret, totp_enabled=bool(secret), **extra,
-        )
+    user = create_user(
+        session=db, email=email or f"{role}-{secrets.token_hex(3)}@trondheim.kommune.no", display_name=role.title(),
+        role=role, password=PASSWORD, totp_secret=secret, totp_enabled=bool(secret), hasher=app.extensions["voice_hasher"],
+        **extra,
+    )
     db.commit()
     return user, secret
 
@@ -56,8 +56,7 @@ def make_session(app, db, organiser=None, *, capacity=5, day=None, start="17:00"
                         kind=fields.pop("kind", "meeting-place"), venue=fields.pop("venue", "Saupstad senter"),
                         day=day or date.today() + timedelta(days=10), start_time=start, end_time=end, capacity=capacity,
                         area_slug=fields.pop("area_slug", "saupstad"), **fields)
-    with app.test_request_context():
-        rows = create_sessions(session=db, data=data, organiser=organiser)
+    rows = create_sessions(session=db, data=data, organiser=organiser)
     for row in rows:
         row.status = status
         db.add(row)

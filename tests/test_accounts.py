@@ -12,6 +12,7 @@ from sqlmodel import select
 from voice import create_app
 from voice.accounts.models import AuditEntry, Invitation, User, UserSession
 from voice.accounts.passwords import problem
+from voice.clock import utcnow
 
 from .conftest import test_config
 from .factories import PASSWORD, make_user
@@ -24,10 +25,7 @@ def actions(db) -> list[str]:
 
 def test_passwords_are_hashed_with_argon2id_at_production_cost(database_url):
     app = create_app({**test_config(database_url), "ARGON2_TIME_COST": 2, "ARGON2_MEMORY_COST": 19456})
-    with app.app_context():
-        from voice.security import hash_secret
-
-        stored = hash_secret(PASSWORD)
+    stored = app.extensions["voice_hasher"].hash(PASSWORD)
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 
@@ -176,7 +174,7 @@ def test_a_disabled_account_stops_working_at_once(app, client, staff, db):
     db.expire_all()
     from voice.accounts.service import set_active
 
-    set_active(session=db, user=db.get(User, user.id), active=False)
+    set_active(session=db, user=db.get(User, user.id), active=False, now=utcnow())
     db.commit()
     assert client.get("/moderation/").status_code == 302
 
@@ -226,10 +224,9 @@ def test_invitation_links_are_single_use_expire_and_stay_in_their_flow(app, clie
 
     # An expired link does not work.
     from voice.accounts.service import create_invitation
-    from voice.db import utcnow
+    from voice.clock import utcnow
 
-    with app.test_request_context():
-        old = create_invitation(session=db, created_by=None, purpose="invite", email="late@x.no", role="partner")
+    old = create_invitation(session=db, created_by=None, purpose="invite", email="late@x.no", role="partner", now=utcnow())
     invitation = db.exec(select(Invitation).where(Invitation.email == "late@x.no")).one()
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.add(invitation)

@@ -10,7 +10,7 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from voice.cocreation.models import CoSession, Signup
-from voice.mail import OutboxMessage
+from voice.mail.models import OutboxMessage
 
 from .conftest import CSRF_RE
 from .factories import make_session, make_user
@@ -267,7 +267,7 @@ def test_reminders_carry_the_calendar_file(app, db, post):
 
 def test_personal_details_are_purged_a_week_after_leaving_counts(app, db, post):
     from voice.cocreation.service import purge_personal_data
-    from voice.db import utcnow
+    from voice.clock import utcnow
 
     row = make_session(app, db)
     sign_up(post, row, email="gone@example.no", phone="912 34 567", accessibility="Wheelchair")
@@ -275,7 +275,7 @@ def test_personal_details_are_purged_a_week_after_leaving_counts(app, db, post):
     row.starts_at = row.ends_at - timedelta(hours=2)
     db.add(row)
     db.commit()
-    assert purge_personal_data(session=db) == 1
+    assert purge_personal_data(session=db, now=utcnow()) == 1
     db.commit()
     signup = db.exec(select(Signup)).one()
     assert (signup.name, signup.email, signup.phone, signup.accessibility) == ("", None, None, "")

@@ -1,4 +1,4 @@
-"""Tests for voice.metrics.disclosure (statistical disclosure control).
+"""Tests for voice.figures.disclosure (statistical disclosure control).
 
 The property tests use an *independent* attacker written here. It shares no
 code with the module, and it uses a different method: bounded integer search
@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voice.metrics.disclosure import (
+from voice.figures.disclosure import (
     DEFAULT_POLICY,
     Cell,
     DisclosurePolicy,

@@ -105,6 +105,6 @@ def test_another_users_export_is_not_reachable(app, client, post, staff, db, log
 
 @pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("+47", "'+47"), ("-2", "'-2"), ("@SUM", "'@SUM"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("ok", "ok"), (5, 5)])
 def test_neutralise(value, expected):
-    from voice.moderation.export import neutralise
+    from voice.spreadsheet import neutralise
 
     assert neutralise(value) == expected

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel, select
 import voice.models  # noqa: F401
 from voice import create_app
 from voice.experiences.models import Experience
-from voice.i18n import LOCALES
+from voice.locales import LOCALES
 
 from .conftest import test_config
 
@@ -128,9 +128,9 @@ def test_the_switcher_names_every_language_in_itself(client):
 
 
 def test_app_refuses_to_start_without_a_catalog(monkeypatch, tmp_path, database_url):
-    import voice.i18n
+    import voice.locales
 
-    monkeypatch.setattr(voice.i18n, "TRANSLATIONS_DIR", tmp_path)
+    monkeypatch.setattr(voice.locales, "TRANSLATIONS_DIR", tmp_path)
     with pytest.raises(RuntimeError, match="No compiled catalog"):
         create_app(test_config(database_url))
 
@@ -197,7 +197,7 @@ def test_a_catalog_older_than_its_po_file_counts_as_missing(tmp_path):
     import os
     import shutil
 
-    from voice.i18n import TRANSLATIONS_DIR, missing_catalogs
+    from voice.locales import TRANSLATIONS_DIR, missing_catalogs
 
     shutil.copytree(TRANSLATIONS_DIR, tmp_path / "t")
     assert missing_catalogs(tmp_path / "t") == []

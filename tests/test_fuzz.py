@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from voice.experiences.models import Experience
 from voice.extensions import limiter
-from voice.i18n import LOCALES
+from voice.locales import LOCALES
 
 from .conftest import CSRF_RE
 from .factories import make_experience, make_session
@@ -91,7 +91,7 @@ def test_staff_post_endpoints_survive_random_forms(app, client, db, staff, unlim
     experience, _ = make_experience(app, db, consent_publish=True)
     row = make_session(app, db)
     token = CSRF_RE.search(client.get("/moderation/").get_data(as_text=True)).group(1)
-    urls = [f"/moderation/stories/{experience.public_id}/decide", f"/moderation/stories/{experience.public_id}/answer",
+    urls = [f"/moderation/experiences/{experience.public_id}/decide", f"/moderation/experiences/{experience.public_id}/answer",
             "/moderation/export", "/admin/accounts/invite", "/organise/new", f"/organise/{row.public_id}/cancel",
             f"/organise/{row.public_id}/outcome", f"/organise/{row.public_id}/attendance", "/staff/password",
             "/admin/reference/service/new"]

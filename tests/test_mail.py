@@ -8,7 +8,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from voice.mail import MAX_ATTEMPTS, OutboxMessage, queue_mail, send_pending
+from voice.clock import utcnow
+from voice.mail.models import OutboxMessage
+from voice.mail.service import MAX_ATTEMPTS, SmtpSettings, queue_mail, send_pending
 
 XSS = '<svg onload=alert(1)>"><script>alert(2)</script>'
 
@@ -40,11 +42,10 @@ def smtp_server(app):
 
 
 def test_queued_mail_is_sent_with_escaped_html(app, db, smtp_server):
-    with app.test_request_context():
-        queue_mail(session=db, to="nora@example.no", template="invitation", context={"name": XSS, "link": "http://localhost/x", "role": "Partner"}, locale="en")
-        db.commit()
-        assert send_pending(session=db) == (1, 0)
-        db.commit()
+    queue_mail(session=db, to="nora@example.no", template="invitation", context={"name": XSS, "link": "http://localhost/x", "role": "Partner"}, locale="en")
+    db.commit()
+    assert send_pending(session=db, smtp=SmtpSettings.from_config(app.config), now=utcnow()) == (1, 0)
+    db.commit()
     assert len(smtp_server.messages) == 1
     message = smtp_server.messages[0]
     assert message["To"] == "nora@example.no"
@@ -56,19 +57,16 @@ def test_queued_mail_is_sent_with_escaped_html(app, db, smtp_server):
 def test_failed_sends_are_retried_then_marked_failed_never_lost(app, db, caplog):
     from datetime import timedelta
 
-    from voice.db import utcnow
-
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
-    with app.test_request_context():
-        queue_mail(session=db, to="nora@example.no", template="password_reset", context={"name": "Nora", "link": "http://x"}, locale="nb")
+    smtp = SmtpSettings(host="127.0.0.1", port=free_port())  # nothing listens there
+    queue_mail(session=db, to="nora@example.no", template="password_reset", context={"name": "Nora", "link": "http://x"}, locale="nb")
+    db.commit()
+    now = utcnow()
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert send_pending(session=db, smtp=smtp, now=now) == (0, 1)
         db.commit()
-        now = utcnow()
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            assert send_pending(session=db, now=now) == (0, 1)
-            db.commit()
-            message = db.exec(select(OutboxMessage)).one()
-            assert message.attempts == attempt and message.last_error
-            now = message.next_attempt_at + timedelta(seconds=1) if message.failed_at is None else now
-        assert message.failed_at is not None and message.sent_at is None
-        assert send_pending(session=db, now=now + timedelta(days=1)) == (0, 0)
+        message = db.exec(select(OutboxMessage)).one()
+        assert message.attempts == attempt and message.last_error
+        now = message.next_attempt_at + timedelta(seconds=1) if message.failed_at is None else now
+    assert message.failed_at is not None and message.sent_at is None
+    assert send_pending(session=db, smtp=smtp, now=now + timedelta(days=1)) == (0, 0)
     assert any("gave up" in record.message for record in caplog.records)

@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from voice.accounts.models import AuditEntry
 from voice.experiences.models import Experience, ServiceAnswer
-from voice.mail import OutboxMessage
+from voice.mail.models import OutboxMessage
 
 from .factories import make_experience, make_user
 
@@ -13,12 +13,12 @@ XSS = '<svg onload=alert(1)>"><script>alert(2)</script>'
 
 
 def story_page(client, experience):
-    return client.get(f"/moderation/stories/{experience.public_id}?lang=en")
+    return client.get(f"/moderation/experiences/{experience.public_id}?lang=en")
 
 
 def decide(post, experience, **fields):
     data = {"services": ["nav"], "decision": "published", "published_story": "Redacted story.", **fields}
-    return post(f"/moderation/stories/{experience.public_id}/decide?lang=en", data, token_from="/moderation/")
+    return post(f"/moderation/experiences/{experience.public_id}/decide?lang=en", data, token_from="/moderation/")
 
 
 def test_the_queue_lists_new_stories_most_serious_first(app, client, staff, db):
@@ -104,7 +104,7 @@ def test_a_serious_concern_is_shown_only_to_those_allowed(app, client, post, sta
     second.post("/staff/login", data={"csrf_token": token, "email": other.email, "password": "lilla elg spiser multer"})
     token = CSRF_RE.search(second.get("/staff/login/code").get_data(as_text=True)).group(1)
     second.post("/staff/login/code", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
-    assert second.get(f"/moderation/stories/{experience.public_id}").status_code == 404
+    assert second.get(f"/moderation/experiences/{experience.public_id}").status_code == 404
     assert experience.public_id not in second.get("/moderation/").get_data(as_text=True)
 
 
@@ -122,7 +122,7 @@ def test_the_service_answers_and_the_family_reads_it_with_its_code(app, client, 
     from voice.reference.models import Service
 
     nav = db.exec(select(Service).where(Service.slug == "nav")).one()
-    response = post(f"/moderation/stories/{experience.public_id}/answer?lang=en",
+    response = post(f"/moderation/experiences/{experience.public_id}/answer?lang=en",
                     {"service": str(nav.id), "text": "We have changed our routine.", "lang": "en", "change_status": "made"},
                     token_from="/moderation/")
     assert response.status_code == 302
@@ -145,7 +145,7 @@ def test_an_answer_only_in_the_name_of_a_service_concerned(app, post, staff, db)
     from voice.reference.models import Service
 
     school = db.exec(select(Service).where(Service.slug == "school")).one()
-    response = post(f"/moderation/stories/{experience.public_id}/answer", {"service": str(school.id), "text": "x", "lang": "en", "change_status": "none"}, token_from="/moderation/")
+    response = post(f"/moderation/experiences/{experience.public_id}/answer", {"service": str(school.id), "text": "x", "lang": "en", "change_status": "none"}, token_from="/moderation/")
     assert response.status_code == 400
     assert db.exec(select(ServiceAnswer)).all() == []
 
@@ -206,7 +206,7 @@ def test_the_digest_counts_waiting_stories_without_their_text(app, db):
 def test_originals_are_deleted_after_the_retention_period(app, db):
     from datetime import timedelta
 
-    from voice.db import utcnow
+    from voice.clock import utcnow
     from voice.moderation.service import purge_originals
 
     experience, _ = make_experience(app, db, story="Original words")

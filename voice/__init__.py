@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import ROOT, from_environment
+from .config import ROOT, check, from_environment
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -25,16 +25,28 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(from_environment(instance_path))
     if config:
         app.config.update(config)
+    check(app.config)
     proxies = int(os.environ.get("VOICE_TRUSTED_PROXIES", "0"))
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=logging.INFO)
 
-    from . import cli, db, i18n, models, security  # noqa: F401  (models: every table is mapped)
+    from . import cli, models  # noqa: F401  (models: every table is mapped)
     from .accounts import auth
+    from .clock import Clock
     from .core import errors
+    from .experiences import service as experiences  # noqa: F401  (installs the figures' write hook)
     from .extensions import csrf, htmx, limiter
+    from .figures import monitoring
+    from .hashing import HashParams, SecretHasher
+    from .links import Links
+    from .web import db, i18n, security, templating
 
+    app.extensions["voice_clock"] = app.config.get("VOICE_CLOCK") or Clock()
+    app.extensions["voice_hasher"] = SecretHasher(HashParams(
+        time_cost=app.config["ARGON2_TIME_COST"], memory_cost=app.config["ARGON2_MEMORY_COST"],
+        parallelism=app.config["ARGON2_PARALLELISM"],
+    ))
     db.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
@@ -42,8 +54,6 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
-    from .metrics import monitoring
-
     monitoring.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -55,13 +65,16 @@ def create_app(config: dict | None = None) -> Flask:
     from .core.views import bp as core_bp
     from .experiences.public_views import bp as stories_bp
     from .experiences.views import bp as experiences_bp
-    from .metrics.views import bp as metrics_bp
+    from .figures.views import bp as figures_bp
     from .moderation.views import bp as moderation_bp
 
-    for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp, cocreation_bp, organise_bp, metrics_bp):
+    for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp, cocreation_bp,
+                      organise_bp, figures_bp):
         app.register_blueprint(blueprint)
 
-    from . import templating
-
     templating.init_app(app)
+    # Links for e-mail, calendar files and jobs: from PUBLIC_BASE_URL and the finished URL map.
+    app.extensions["voice_links"] = Links(app.url_map, app.config["PUBLIC_BASE_URL"] or "http://localhost")
+    # Last, so it runs first after each request (see voice/web/db.py).
+    db.install_commit(app, errors.database_unavailable)
     return app

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import click
 from flask import Flask
@@ -10,7 +9,20 @@ from flask.cli import AppGroup
 from sqlmodel import Session, select
 
 from .config import ROOT
-from .db import get_engine
+
+
+def get_engine():
+    from flask import current_app
+
+    return current_app.extensions["voice_engine"]
+
+
+def _app_parts():
+    """The app's clock, hasher and link builder (commands run with the app, never a request)."""
+    from flask import current_app
+
+    return (current_app.extensions["voice_clock"], current_app.extensions["voice_hasher"],
+            current_app.extensions["voice_links"])
 
 voice_cli = AppGroup("voice", help="Voice administration commands.")
 
@@ -30,12 +42,12 @@ def migrate() -> None:
     from alembic import command
     from flask import current_app
 
-    from .metrics import rollup
+    from .figures import service as figures
 
     command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), "head")
     click.echo("Database schema is up to date.")
     with Session(get_engine()) as session:
-        built = rollup.fill_if_empty(session)
+        built = figures.fill_tally_if_empty(session)
         session.commit()
     if built is not None:
         click.echo(f"Figures: the monthly tally was empty and has been built ({built} rows).")
@@ -46,15 +58,15 @@ def migrate() -> None:
 def figures(rebuild: bool) -> None:
     """Check that the figures' monthly tally matches the experiences (exit 1 if not),
     or rebuild it (--rebuild). Safe to run at any time."""
-    from .metrics import rollup
+    from .figures import service as figures
 
     with Session(get_engine()) as session:
         if rebuild:
-            rows = rollup.rebuild(session)
+            rows = figures.rebuild_tally(session)
             session.commit()
             click.echo(f"Figures: monthly tally rebuilt, {rows} rows.")
             return
-        found = rollup.differences(session)
+        found = figures.tally_differences(session)
     if not found:
         click.echo("Figures: the monthly tally matches the experiences.")
         return
@@ -92,56 +104,53 @@ def sample_data(if_empty: bool, yes: bool) -> None:
             "The database has no stories yet. Load clearly marked SAMPLE data so the site looks alive?", default=True
         ):
             return
-        count = load_sample_data(session=session)
+        clock, hasher, _links = _app_parts()
+        count = load_sample_data(session=session, now=clock.now(), hasher=hasher)
         session.commit()
     click.echo(f"Sample data: {count} sample experience(s) added, each marked [SAMPLE].")
 
 
 @voice_cli.command("purge")
 def purge() -> None:
-    """Delete personal data whose time has come. Run daily from cron."""
+    """Delete personal data whose time has come (contact details, originals, sent mail,
+    sign-up lists, export files)."""
+    from pathlib import Path
+
     from flask import current_app
 
     from .accounts import audit
-    from .db import utcnow
+    from .cocreation.service import purge_personal_data
     from .experiences.service import purge_expired_contacts
-    from .mail import purge_sent
+    from .mail.service import purge_sent
+    from .moderation.cleanup import purge_export_files
     from .moderation.service import purge_originals
 
     config = current_app.config
+    clock, _hasher, _links = _app_parts()
+    now = clock.now()
     with Session(get_engine()) as session:
-        contacts = purge_expired_contacts(session=session, today=date.today())
-        originals = purge_originals(session=session, now=utcnow(), retention_days=config["ORIGINAL_RETENTION_DAYS"])
-        mails = purge_sent(session=session)
-        extra = purge_extensions(session)
-        audit.record(session, "cli", "purge", detail={"contacts": contacts, "originals": originals, "mails": mails, **extra})
+        done = {
+            "contacts": purge_expired_contacts(session=session, today=clock.today()),
+            "originals": purge_originals(session=session, now=now, retention_days=config["ORIGINAL_RETENTION_DAYS"]),
+            "mails": purge_sent(session=session, now=now),
+            "signups": purge_personal_data(session=session, now=now),
+            "export_files": purge_export_files(directory=Path(config["EXPORT_DIR"]), now=now.timestamp()),
+        }
+        audit.record(session, "cli", "purge", detail=done)
         session.commit()
-    click.echo(f"Purged {contacts} contact record(s), {originals} original text(s), {mails} sent mail(s); {extra}.")
-
-
-def purge_extensions(session) -> dict:
-    """Purges that later capabilities add (sign-up lists, old export files)."""
-    from .cocreation.service import purge_personal_data
-    from .moderation.cleanup import purge_export_files
-
-    return {"export_files": purge_export_files(), "signups": purge_personal_data(session=session)}
+    click.echo("Purged: " + ", ".join(f"{name} {count}" for name, count in done.items()) + ".")
 
 
 @voice_cli.command("remind")
 def remind() -> None:
-    """Queue reminders (with the calendar file) for sessions in the next 24-48 hours. Run hourly."""
-    from .cocreation.notify import tell
-    from .cocreation.service import due_reminders
-    from .db import utcnow
+    """Queue reminders (with the calendar file) for sessions in the next 24-48 hours."""
+    from .cocreation.service import send_reminders
 
+    clock, _hasher, links = _app_parts()
     with Session(get_engine()) as session:
-        due = due_reminders(session=session)
-        for signup, row in due:
-            tell(session=session, signup=signup, row=row, template="session_reminder")
-            signup.reminded_at = utcnow()
-            session.add(signup)
+        queued = send_reminders(session=session, now=clock.now(), links=links)
         session.commit()
-    click.echo(f"Reminders queued: {len(due)}.")
+    click.echo(f"Reminders queued: {queued}.")
 
 
 @voice_cli.command("create-admin")
@@ -159,7 +168,9 @@ def create_admin(email: str, name: str, password: str) -> None:
     with Session(get_engine()) as session:
         if service.get_by_email(session=session, email=email):
             raise click.ClickException("An account with this e-mail address exists already.")
-        user = service.create_user(session=session, email=email, display_name=name, role="admin", password=password)
+        _clock, hasher, _links = _app_parts()
+        user = service.create_user(session=session, email=email, display_name=name, role="admin", password=password,
+                                   hasher=hasher)
         audit.record(session, "cli", "account_created", "user", user.id, {"role": "admin"})
         session.commit()
     click.echo(f"Administrator {email} created. At first login, set up the authenticator app.")
@@ -167,11 +178,14 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 @voice_cli.command("send-mail")
 def send_mail() -> None:
-    """Send queued e-mail; failures are retried later. Run every few minutes from cron."""
-    from .mail import send_pending
+    """Send queued e-mail; failures are retried later."""
+    from flask import current_app
 
+    from .mail.service import SmtpSettings, send_pending
+
+    clock, _hasher, _links = _app_parts()
     with Session(get_engine()) as session:
-        sent, failed = send_pending(session=session)
+        sent, failed = send_pending(session=session, smtp=SmtpSettings.from_config(current_app.config), now=clock.now())
         session.commit()
     click.echo(f"Sent {sent}, failed {failed} (will retry).")
 
@@ -179,22 +193,11 @@ def send_mail() -> None:
 @voice_cli.command("digest")
 def digest() -> None:
     """Queue an e-mail to moderators who asked for it when stories are waiting."""
-    from flask import url_for
+    from .moderation.service import send_digests
 
-    from .mail import queue_mail
-    from .moderation.service import moderators_for_digest, serious_waiting_count, waiting_count
-
-    queued = 0
+    _clock, _hasher, links = _app_parts()
     with Session(get_engine()) as session:
-        for user in moderators_for_digest(session=session):
-            waiting = waiting_count(session=session, user=user)
-            if not waiting:
-                continue
-            queue_mail(session=session, to=user.email, template="digest", context={
-                "name": user.display_name, "waiting": waiting,
-                "serious": serious_waiting_count(session=session, user=user),
-                "link": url_for("moderation.queue", _external=True)})
-            queued += 1
+        queued = send_digests(session=session, links=links)
         session.commit()
     click.echo(f"Digest queued for {queued} moderator(s).")
 

@@ -42,6 +42,10 @@ def from_environment(instance_path: Path) -> dict:
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
     local = os.environ.get("VOICE_ENV", "production") == "development"
     return {
+        "VOICE_ENV": "development" if local else "production",
+        # Where people reach the site: every link in an e-mail or a calendar file is
+        # built from it, never from a request's Host header. Required in production.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000" if local else ""),
         "SECRET_KEY": _secret_key(instance_path),
         "DATABASE_URL": database_url,
         # A story is at most a few kilobytes; refuse anything much larger early.
@@ -80,10 +84,24 @@ def from_environment(instance_path: Path) -> dict:
     }
 
 
+class ConfigError(RuntimeError):
+    """A setting the app cannot start without."""
+
+
+def check(config) -> None:
+    """Refuse to start with settings that would break in production."""
+    if config.get("VOICE_ENV") == "production" and not config.get("TESTING") and not config.get("PUBLIC_BASE_URL"):
+        raise ConfigError(
+            "PUBLIC_BASE_URL is not set: give the address people use to reach Voice, for example "
+            "PUBLIC_BASE_URL=https://voice.trondheim.kommune.no (links in e-mail and calendar files are built from it)."
+        )
+
+
 class TestConfig:
     """Overrides for the test suite: cheap hashes, no Secure cookie on http://localhost."""
 
     TESTING = True
+    PUBLIC_BASE_URL = "http://localhost"
     SESSION_COOKIE_SECURE = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8

@@ -1,24 +1,18 @@
-"""Engine, one session per request, and the commit-once rule.
-
-A request that ends with a status below 400 commits everything it did in one
-transaction; any error or 4xx/5xx response rolls all of it back, so nothing is
-ever half-written.
-"""
+"""Engines and the column types every table uses. Plain SQLAlchemy, no Flask:
+the web request's session lives in voice/web/db.py, commands and jobs open their
+own ``Session(engine)``."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 
-from flask import Flask, g
-from sqlalchemy import DateTime, event
+from sqlalchemy import CheckConstraint, DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
+
+from .clock import utcnow  # noqa: F401  (re-exported: models use voice.db.utcnow as a default)
 
 _engines: dict[str, Engine] = {}
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class UTCDateTime(TypeDecorator):
@@ -31,7 +25,7 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given; use voice.db.utcnow()")
+            raise ValueError("naive datetime given; use voice.clock.utcnow()")
         return value.astimezone(timezone.utc)
 
     def process_result_value(self, value, dialect):
@@ -84,47 +78,18 @@ def engine_for(url: str, *, lock_timeout_ms: int = 5000) -> Engine:
     return engine
 
 
-def get_engine() -> Engine:
-    from flask import current_app
-
-    return current_app.extensions["voice_engine"]
-
-
-def get_session() -> Session:
-    """The request's session, opened on first use."""
-    if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
-    return g.db_session
+def one_of(column: str, values: tuple[str, ...], *, table: str, nullable: bool = False) -> CheckConstraint:
+    """A CHECK that a text column holds one of the code's own values (both databases)."""
+    listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    condition = f"{column} IN ({listed})"
+    if nullable:
+        condition = f"{column} IS NULL OR {condition}"
+    return CheckConstraint(condition, name=f"ck_{table}_{column}")
 
 
-def after_commit(callback) -> None:
-    """Run callback once this request's transaction is committed (e.g. start a job)."""
-    g.setdefault("after_commit", []).append(callback)
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["voice_engine"] = engine_for(
-        app.config["DATABASE_URL"], lock_timeout_ms=app.config.get("DB_LOCK_TIMEOUT_MS", 5000)
-    )
-
-    @app.after_request
-    def _commit(response):
-        session = g.pop("db_session", None)
-        if session is not None:
-            g.db_session_done = session
-            if response.status_code < 400:
-                session.commit()
-                for callback in g.pop("after_commit", []):
-                    callback()
-            else:
-                session.rollback()
-        return response
-
-    @app.teardown_request
-    def _close(_exc):
-        g.pop("after_commit", None)
-        for key in ("db_session", "db_session_done"):
-            session = g.pop(key, None)
-            if session is not None:
-                session.rollback()
-                session.close()
+def between(column: str, low: int, high: int, *, table: str, nullable: bool = True) -> CheckConstraint:
+    """A CHECK that a number column lies in [low, high] (NULL allowed when nullable)."""
+    condition = f"{column} BETWEEN {int(low)} AND {int(high)}"
+    if nullable:
+        condition = f"{column} IS NULL OR {condition}"
+    return CheckConstraint(condition, name=f"ck_{table}_{column}")

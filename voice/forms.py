@@ -8,6 +8,8 @@ from wtforms import SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .locales import LOCALES, OTHER_LANGUAGE
+
 
 class CheckboxListField(SelectMultipleField):
     """Several choices shown as checkboxes; values are checked against the choices."""
@@ -23,6 +25,11 @@ class CheckboxListField(SelectMultipleField):
 
 class HoneypotField(StringField):
     """Hidden from people by CSS; a bot that fills it in is refused."""
+
+
+def story_language_choices():
+    """The languages someone may say they wrote in: the site's nine, or another."""
+    return [(info.code, info.native_name) for info in LOCALES.values()] + [(OTHER_LANGUAGE, _l("Another language"))]
 
 
 def honeypot_filled(form) -> bool:

@@ -9,8 +9,8 @@ from .experiences.models import (  # noqa: F401
     StoryReport,
 )
 from .accounts.models import AuditEntry, Invitation, User, UserSession  # noqa: F401
-from .mail import OutboxMessage  # noqa: F401
+from .mail.models import OutboxMessage  # noqa: F401
 from .reference.models import Area, LifeDomain, ReferenceName, Service  # noqa: F401
 from .moderation.models import ExportJob  # noqa: F401
 from .cocreation.models import CoSession, SessionPartner, SessionService, Signup  # noqa: F401
-from .metrics.models import ExperienceTally  # noqa: F401
+from .figures.models import ExperienceTally  # noqa: F401

@@ -6,15 +6,15 @@ capabilities add their own samples here (answers, sessions, figures).
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from .db import utcnow
+from .clock import oslo_date
 from .experiences.models import ServiceAnswer
 from .experiences.service import NewExperience, create_experience
-from .metrics import rollup
-from .metrics.sample import add_sample_figures
+from .figures.sample import add_sample_figures
+from .hashing import SecretHasher
 from .reference.models import Service
 from .reference.service import by_slugs
 
@@ -55,14 +55,14 @@ SESSIONS = [
 ]
 
 
-def load_sample_sessions(*, session: Session) -> int:
+def load_sample_sessions(*, session: Session, now: datetime) -> int:
     from .cocreation.models import CoSession, Signup
     from .cocreation.service import oslo_to_utc
     from .reference.models import Area
 
     areas = {a.slug: a.id for a in session.exec(select(Area))}
     for days, start, end, title, kind, area, capacity, langs, interpreter, childcare, org_kind, outcome in SESSIONS:
-        day = date.today() + timedelta(days=days)
+        day = oslo_date(now) + timedelta(days=days)
         row = CoSession(
             public_id=secrets.token_urlsafe(9), title=title, kind=kind, area_id=areas.get(area),
             description="<p>[SAMPLE] Velkommen! Vi snakker sammen om hva som hjelper familier. Gratis, med mat.</p>",
@@ -76,14 +76,14 @@ def load_sample_sessions(*, session: Session) -> int:
             for n in range(12):
                 session.add(Signup(session_id=row.id, form_token=secrets.token_hex(16), token_hash=secrets.token_hex(32),
                                    name="", adults=1, children=n % 3, attended=n % 4 != 0, usefulness=[5, 4, 4, 3, 5, 2][n % 6],
-                                   rated_at=utcnow(), created_at=utcnow() - timedelta(days=20)))
+                                   rated_at=now, created_at=now - timedelta(days=20)))
                 row.seats_taken += 1 + n % 3
         session.add(row)
     return len(SESSIONS)
 
 
-def load_sample_data(*, session: Session) -> int:
-    today = date.today()
+def load_sample_data(*, session: Session, now: datetime, hasher: SecretHasher) -> int:
+    today = oslo_date(now)
     for index, (services, area, domains, useful, listened, explained, lang, story, consent, answer) in enumerate(STORIES):
         experience, _code = create_experience(
             session=session,
@@ -102,20 +102,21 @@ def load_sample_data(*, session: Session) -> int:
             ),
             today=today,
             contact_retention_days=90,
+            hasher=hasher,
         )
-        experience.created_at = utcnow() - timedelta(days=3 * index + 1)
+        session.flush()
+        experience.created_at = now - timedelta(days=3 * index + 1)
         if answer:
             service_slug, text, change = answer
             service = by_slugs(Service, [service_slug], session=session)[0]
             experience.status = "published" if consent else "internal"
             experience.published_story = experience.story
-            experience.decided_at = utcnow()
+            experience.decided_at = now
             session.add(
                 ServiceAnswer(
                     experience_id=experience.id, service_id=service.id, text=text, lang="en" if lang == "en" else "nb", change_status=change
                 )
             )
-            rollup.added(session, experience.id)  # moderated: the figures count it
-    session.flush()
-    load_sample_sessions(session=session)
-    return len(STORIES) + add_sample_figures(session=session)
+    session.flush()  # moderated ones count in the figures (the experiences' write hook)
+    load_sample_sessions(session=session, now=now)
+    return len(STORIES) + add_sample_figures(session=session, now=now)

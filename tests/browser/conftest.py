@@ -60,6 +60,11 @@ def start_live_server(request, tmp_path_factory, name: str, prepare=None) -> dic
             prepare(app, db)
             db.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Links in e-mail and on pages come from PUBLIC_BASE_URL: the server's own address here.
+    from voice.links import Links
+
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    app.extensions["voice_links"] = Links(app.url_map, app.config["PUBLIC_BASE_URL"])
     thread = threading.Thread(target=server.serve_forever, name=f"voice-live-server-{name}", daemon=True)
     thread.start()
 

@@ -161,19 +161,19 @@ def test_moderator_cleans_publishes_and_answers_family_reads_answer(new_context,
     staff = new_context(javascript=True)
     log_in(staff, *moderator)
     public_id = public_id_of(db, story)
-    item = staff.locator("main article.story").filter(has=staff.locator(f'a[href="/moderation/stories/{public_id}"]'))
+    item = staff.locator("main article.story").filter(has=staff.locator(f'a[href="/moderation/experiences/{public_id}"]'))
     expect(item).to_have_count(1)
     expect(item).to_contain_text("Personal details found")
     expect(item).to_contain_text("May be published")
     assert_fits_phone(staff, "the moderation queue")
     item.get_by_role("link").click()
-    expect(staff).to_have_url(re.compile(rf"/moderation/stories/{public_id}$"))
+    expect(staff).to_have_url(re.compile(rf"/moderation/experiences/{public_id}$"))
     expect(staff.get_by_role("heading", level=1)).to_have_text("Read and decide")
 
     # The phone number is marked in the original; the moderator removes it from the
     # publishable version, chooses Publish and saves.
     expect(staff.locator("main .user-text mark")).to_have_text([PHONE_NUMBER])
-    decide = main_form(staff, f"/stories/{public_id}/decide")
+    decide = main_form(staff, f"/experiences/{public_id}/decide")
     expect(decide.locator("#published_story")).to_have_value(story)
     decide.locator("#published_story").fill(clean)
     expect(decide.locator('input[name="services"][value="nav"]')).to_be_checked()
@@ -183,16 +183,16 @@ def test_moderator_cleans_publishes_and_answers_family_reads_answer(new_context,
     expect(staff.locator(".error-summary")).to_have_count(0)
 
     # Then answers it in the name of the service, with a change planned.
-    staff.goto(f"/moderation/stories/{public_id}")
+    staff.goto(f"/moderation/experiences/{public_id}")
     expect(staff.locator("main dl.summary")).to_contain_text("Read, and published without your name")
-    answer = main_form(staff, f"/stories/{public_id}/answer")
+    answer = main_form(staff, f"/experiences/{public_id}/answer")
     service = answer.locator("#service")
     expect(service.locator("option")).to_have_count(1)  # only the services the story is about
     service.select_option(label="NAV (labour and welfare)")
     answer.locator("#text").fill(answer_text)
     answer.get_by_label("Change planned").check()
     post(staff, answer.get_by_role("button", name="Publish answer"))
-    expect(staff).to_have_url(re.compile(rf"/moderation/stories/{public_id}#answers$"))
+    expect(staff).to_have_url(re.compile(rf"/moderation/experiences/{public_id}#answers$"))
     staff_answer = staff.locator("main article.answer")
     expect(staff_answer).to_have_count(1)
     expect(staff_answer.locator(".tag")).to_have_text("Change planned")
@@ -230,7 +230,7 @@ def test_moderator_cleans_publishes_and_answers_family_reads_answer(new_context,
 
 STAFF_PAGES = [
     "/moderation/",
-    "/moderation/stories/{public_id}",
+    "/moderation/experiences/{public_id}",
     "/moderation/export",
     "/admin/accounts",
     "/admin/audit",
@@ -267,7 +267,7 @@ def test_staff_pages_have_no_axe_violations(new_context, live, db, admin):
         response = page.goto(url)
         assert response.status == 200, f"{url} answered {response.status}"
         check(url)
-    page.goto(f"/moderation/stories/{public_id}")
+    page.goto(f"/moderation/experiences/{public_id}")
     expect(page.locator("main .user-text mark")).to_have_count(2)  # phone and e-mail are marked
 
     assert not found, "axe-core found WCAG 2.1 A/AA violations:\n" + "\n".join(

@@ -5,11 +5,13 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
-from ..db import get_session
-from ..i18n import LOCALES
-from ..mail import queue_mail
+from ..locales import LOCALES
 from ..reference import service as reference
-from . import audit, service
+from ..web import audit
+from . import audit as audit_entries
+from ..web.context import clock, links, locale_code
+from ..web.db import get_session
+from . import service
 from .auth import roles_required
 from .forms import KIND_LABELS, ROLE_LABELS, InviteForm, ReferenceForm
 from .models import User
@@ -36,22 +38,19 @@ def accounts():
 def invite():
     db = get_session()
     form = InviteForm()
-    if form.validate_on_submit() and service.get_by_email(session=db, email=form.email.data):
-        form.email.errors = [gettext("There is already an account with this e-mail address.")]
-    elif form.validate_on_submit():
-        admin = g.account
-        token = service.create_invitation(
-            session=db, created_by=admin, purpose="invite", email=form.email.data, role=form.role.data,
-            display_name=form.display_name.data, organisation=form.organisation.data or None,
-            organisation_kind=form.organisation_kind.data or None,
-        )
-        link = url_for("accounts.accept_invitation", token=token, _external=True)
-        queue_mail(
-            session=db, to=form.email.data, template="invitation",
-            context={"name": form.display_name.data, "link": link, "role": str(ROLE_LABELS[form.role.data])},
-        )
-        audit.record(db, admin, "account_invited", "email", form.email.data, {"role": form.role.data})
-        return render_template("admin/link_created.html", link=link, email=form.email.data, purpose="invite")
+    if form.validate_on_submit():
+        try:
+            link = service.invite(
+                session=db, admin=g.account, email=form.email.data, role=form.role.data,
+                role_label=str(ROLE_LABELS[form.role.data]), display_name=form.display_name.data,
+                organisation=form.organisation.data or None, organisation_kind=form.organisation_kind.data or None,
+                links=links(), now=clock().now(), locale=locale_code(),
+            )
+        except service.AccountExists:
+            form.email.errors = [gettext("There is already an account with this e-mail address.")]
+        else:
+            audit.record("account_invited", "email", form.email.data, {"role": form.role.data})
+            return render_template("admin/link_created.html", link=link, email=form.email.data, purpose="invite")
     return render_template(
         "admin/accounts.html", users=service.list_users(session=db), form=form, action_form=FlaskForm(),
         role_labels=ROLE_LABELS, kind_labels=KIND_LABELS,
@@ -76,17 +75,14 @@ def account_action(user_id: int, action: str):
     if action in ("disable", "enable"):
         if user.id == admin.id:
             abort(400)
-        service.set_active(session=db, user=user, active=action == "enable")
-        audit.record(db, admin, f"account_{action}d", "user", user.id)
+        service.set_active(session=db, user=user, active=action == "enable", now=clock().now())
+        audit.record(f"account_{action}d", "user", user.id)
     elif action == "concerns":
-        user.handles_concerns = not user.handles_concerns
-        db.add(user)
-        audit.record(db, admin, "account_concerns_changed", "user", user.id, {"handles_concerns": user.handles_concerns})
+        handles = service.toggle_concerns(session=db, user=user)
+        audit.record("account_concerns_changed", "user", user.id, {"handles_concerns": handles})
     else:
-        token = service.create_invitation(session=db, created_by=admin, purpose="reset", email=user.email, role=user.role, user=user)
-        link = url_for("accounts.reset_password", token=token, _external=True)
-        queue_mail(session=db, to=user.email, template="password_reset", context={"name": user.display_name, "link": link})
-        audit.record(db, admin, "password_reset_issued", "user", user.id)
+        link = service.issue_reset(session=db, admin=admin, user=user, links=links(), now=clock().now(), locale=locale_code())
+        audit.record("password_reset_issued", "user", user.id)
         return render_template("admin/link_created.html", link=link, email=user.email, purpose="reset")
     return redirect(url_for("admin.accounts"))
 
@@ -98,10 +94,10 @@ def audit_log():
     page = max(request.args.get("page", 1, type=int), 1)
     action = request.args.get("action") or None
     actor = (request.args.get("actor") or "").strip()[:254] or None
-    entries = audit.search(session=db, action=action, actor=actor, limit=51, offset=(page - 1) * 50)
+    entries = audit_entries.search(session=db, action=action, actor=actor, limit=51, offset=(page - 1) * 50)
     return render_template(
         "admin/audit.html", entries=entries[:50], has_next=len(entries) > 50, page=page,
-        actions=audit.actions(session=db), action=action, actor=actor or "",
+        actions=audit_entries.actions(session=db), action=action, actor=actor or "",
     )
 
 
@@ -127,18 +123,16 @@ def reference_edit(kind: str, ref_id: int | None):
         for code, name in reference.names_of(session=db, kind=kind, ref_id=item.id).items():
             getattr(form, f"name_{code}").data = name
     if request.method == "POST" and form.validate_on_submit():
-        taken = reference.slug_taken(model, form.slug.data, except_id=ref_id, session=db)
-        if taken:
+        try:
+            item = reference.save(
+                session=db, kind=kind, item=item, slug=form.slug.data, name=form.name.data,
+                position=form.position.data or 0, is_active=bool(form.is_active.data),
+                names={code: getattr(form, f"name_{code}").data for code in LOCALES},
+            )
+        except reference.SlugTaken:
             form.slug.errors = [gettext("Another row already uses this short name.")]
         else:
-            item = item or model(slug=form.slug.data, name=form.name.data)
-            item.slug, item.name, item.is_active = form.slug.data, form.name.data, bool(form.is_active.data)
-            item.position = form.position.data or 0
-            db.add(item)
-            db.flush()
-            names = {code: getattr(form, f"name_{code}").data for code in LOCALES}
-            reference.set_names(session=db, kind=kind, ref_id=item.id, names=names)
-            audit.record(db, g.account, "reference_saved", kind, item.id, {"slug": item.slug})
+            audit.record("reference_saved", kind, item.id, {"slug": item.slug})
             return redirect(url_for("admin.reference_list"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/reference_edit.html", form=form, kind=kind, item=item, locales=LOCALES.values()), status

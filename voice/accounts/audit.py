@@ -1,18 +1,18 @@
 """The append-only audit log (SECURITY.md 20-21).
 
-`record` writes in the request's own transaction, so an action and its entry
-are stored together or not at all. `record_now` writes at once in a separate
-transaction, for events whose request fails on purpose (a refused login, a
-403). Never log passwords, receipt codes, story text or national ID numbers.
+`record` adds an entry to the caller's transaction, so an action and its entry
+are stored together or not at all. For events whose request fails on purpose (a
+refused login, a 403) the web edge keeps the entry through the request's end
+whatever happens (voice/web/audit.py). Plain Python: the caller says who acted
+and from which address ("cli" for commands and jobs). Never log passwords,
+receipt codes, story text or national ID numbers.
 """
 from __future__ import annotations
 
 import json
 
-from flask import has_request_context, request
 from sqlmodel import Session, col, select
 
-from ..db import get_engine
 from .models import AuditEntry
 
 APPEND_ONLY_SQL = {
@@ -38,7 +38,9 @@ DROP_SQL = {
 }
 
 
-def _entry(actor, action: str, target_type: str, target_id, detail: dict | None) -> AuditEntry:
+def entry(actor, action: str, target_type: str = "", target_id=None, detail: dict | None = None, *,
+          remote_addr: str = "cli") -> AuditEntry:
+    """An entry (not yet stored). ``actor``: a user, or a label such as "cli"."""
     return AuditEntry(
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "email", None) or (actor if isinstance(actor, str) else ""),
@@ -46,18 +48,16 @@ def _entry(actor, action: str, target_type: str, target_id, detail: dict | None)
         target_type=target_type,
         target_id=str(target_id or ""),
         detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)[:2000],
-        remote_addr=(request.remote_addr or "") if has_request_context() else "cli",
+        remote_addr=(remote_addr or "")[:64],
     )
 
 
-def record(session: Session, actor, action: str, target_type: str = "", target_id=None, detail: dict | None = None) -> None:
-    session.add(_entry(actor, action, target_type, target_id, detail))
-
-
-def record_now(actor, action: str, target_type: str = "", target_id=None, detail: dict | None = None) -> None:
-    with Session(get_engine()) as session:
-        session.add(_entry(actor, action, target_type, target_id, detail))
-        session.commit()
+def record(session: Session, actor, action: str, target_type: str = "", target_id=None, detail: dict | None = None, *,
+           remote_addr: str = "cli") -> AuditEntry:
+    """Add an entry to ``session``'s transaction."""
+    row = entry(actor, action, target_type, target_id, detail, remote_addr=remote_addr)
+    session.add(row)
+    return row
 
 
 def search(*, session: Session, action: str | None = None, actor: str | None = None, limit: int = 50, offset: int = 0):

@@ -11,9 +11,10 @@ from functools import wraps
 from flask import abort, g, request
 from flask_login import UserMixin, current_user
 
-from ..db import get_session
 from ..extensions import login_manager
-from . import audit
+from ..web import audit
+from ..web.context import clock
+from ..web.db import get_session
 from .models import User
 from .service import resume_session
 
@@ -44,7 +45,7 @@ def _load(identity: str):
     user_id, _, token = (identity or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = resume_session(session=get_session(), user_id=int(user_id), token=token)
+    user = resume_session(session=get_session(), user_id=int(user_id), token=token, now=clock().now())
     return LoggedIn(user, token) if user else None
 
 
@@ -61,7 +62,7 @@ def roles_required(*roles: str):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                audit.record_now(current_user.user, "access_denied", "url", request.path[:64])
+                audit.record_always("access_denied", "url", request.path[:64], actor=current_user.user)
                 abort(403)
             g.account = current_user.user
             return view(*args, **kwargs)

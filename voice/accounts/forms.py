@@ -7,18 +7,12 @@ from wtforms import BooleanField, EmailField, HiddenField, IntegerField, Passwor
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms import strip_text
-from .models import PARTNER_KINDS, ROLES
+from .models import PARTNER_KIND_NAMES, PARTNER_KINDS, ROLES
 from .passwords import MAX_LENGTH
 from .service import password_problem
 
 ROLE_LABELS = {"moderator": _l("Moderator (staff)"), "partner": _l("Partner"), "admin": _l("Administrator")}
-KIND_LABELS = {
-    "volunteer": _l("Volunteer"),
-    "nonprofit": _l("Non-profit organisation"),
-    "business": _l("Business"),
-    "resident": _l("Resident"),
-    "service": _l("Municipal service"),
-}
+KIND_LABELS = {kind: _l(name) for kind, name in PARTNER_KIND_NAMES.items()}
 PASSWORD_MESSAGES = {
     "short": _l("Use at least 8 characters. A few ordinary words together make a good password."),
     "long": _l("Use at most 128 characters."),
@@ -86,7 +80,7 @@ class ReferenceFormBase(FlaskForm):
 
 
 def _reference_form():
-    from ..i18n import LOCALES
+    from ..locales import LOCALES
 
     fields = {
         f"name_{info.code}": StringField(info.native_name, filters=[strip_text], validators=[Optional(), Length(max=160)])

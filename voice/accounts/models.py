@@ -5,16 +5,41 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from ..db import UTCDateTime, utcnow
+from ..db import UTCDateTime, one_of, utcnow
 
 ROLES = ("moderator", "partner", "admin")
+# Staff of the municipality: they read, moderate, answer and export.
+STAFF_ROLES = ("moderator", "admin")
+# Everyone with an account may organise co-creation sessions.
+ORGANISER_ROLES = ROLES
 # Roles that must use a second factor (SECURITY.md 3).
-SECOND_FACTOR_ROLES = ("moderator", "admin")
+SECOND_FACTOR_ROLES = STAFF_ROLES
 PARTNER_KINDS = ("volunteer", "nonprofit", "business", "resident", "service")
 
 
+def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated where shown
+    return message
+
+
+PARTNER_KIND_NAMES = {
+    "volunteer": N_("Volunteer"),
+    "nonprofit": N_("Non-profit organisation"),
+    "business": N_("Business"),
+    "resident": N_("Resident"),
+    "service": N_("Municipal service"),
+}
+INVITATION_PURPOSES = ("invite", "reset")
+
+
 class User(SQLModel, table=True):
+    """An account. Who may do what is written here once; views, services and
+    templates ask the account (``user.may_moderate``), never compare roles."""
+
     __tablename__ = "user_account"
+    __table_args__ = (
+        one_of("role", ROLES, table="user_account"),
+        one_of("organisation_kind", PARTNER_KINDS, table="user_account", nullable=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)  # stored lower-case
     display_name: str = Field(max_length=120)
@@ -36,6 +61,32 @@ class User(SQLModel, table=True):
     def needs_second_factor(self) -> bool:
         return self.role in SECOND_FACTOR_ROLES or self.totp_enabled
 
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == "partner"
+
+    # What staff do: read and moderate stories, answer as a service, export.
+    may_moderate = is_staff
+    may_answer = is_staff
+    may_export = is_staff
+
+    @property
+    def may_organise(self) -> bool:
+        return self.role in ORGANISER_ROLES
+
+    @property
+    def may_see_concerns(self) -> bool:
+        """Stories marked as a serious concern for a child: admins and those trusted with them."""
+        return self.is_admin or self.handles_concerns
+
 
 class UserSession(SQLModel, table=True):
     """A server-side record of each login, so logout and password changes end it for good."""
@@ -53,6 +104,11 @@ class Invitation(SQLModel, table=True):
     """A single-use, expiring link: an invitation to join, or a password reset."""
 
     __tablename__ = "invitation"
+    __table_args__ = (
+        one_of("purpose", INVITATION_PURPOSES, table="invitation"),
+        one_of("role", ROLES, table="invitation"),
+        one_of("organisation_kind", PARTNER_KINDS, table="invitation", nullable=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     purpose: str = Field(max_length=16)  # "invite" or "reset"; one cannot be used as the other

@@ -1,25 +1,33 @@
-"""Accounts: create, authenticate, sessions, second factor, invitations."""
+"""Accounts: create, authenticate, sessions, second factor, invitations.
+
+Plain functions: the hasher (Argon2 parameters), the time and the link builder
+are arguments, so a view, a command and a test call them alike.
+"""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-import time
 from datetime import datetime, timedelta
 
 import pyotp
 from sqlmodel import Session, col, select
 
-from ..db import utcnow
-from ..security import hash_secret, hasher, verify_secret
+from ..hashing import SecretHasher
+from ..links import LinkBuilder
+from ..mail.service import queue_mail
 from . import passwords
-from .models import Invitation, User, UserSession
+from .models import STAFF_ROLES, Invitation, User, UserSession
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 INVITATION_LIFETIME = timedelta(hours=72)
 RESET_LIFETIME = timedelta(hours=2)
 TOUCH_EVERY = timedelta(seconds=60)
+
+
+class AccountExists(Exception):
+    """An invitation for an address that has an account already."""
 
 
 def sha256(value: str) -> str:
@@ -34,48 +42,58 @@ def get_by_email(*, session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == normalise_email(email))).first()
 
 
-def create_user(*, session: Session, email: str, display_name: str, role: str, password: str | None = None, **extra) -> User:
+def create_user(*, session: Session, email: str, display_name: str, role: str, hasher: SecretHasher,
+                password: str | None = None, **extra) -> User:
     user = User(email=normalise_email(email), display_name=display_name.strip(), role=role, **extra)
     if password is not None:
-        user.password_hash = hash_secret(password)
+        user.password_hash = hasher.hash(password)
     session.add(user)
     session.flush()
     return user
 
 
-def authenticate(*, session: Session, email: str, password: str) -> User | None:
+def authenticate(*, session: Session, email: str, password: str, hasher: SecretHasher) -> User | None:
     """The user when the password is right and the account active; one answer otherwise.
 
     An unknown e-mail still costs one Argon2 verification, so timing tells nothing."""
     user = get_by_email(session=session, email=email)
-    ok = verify_secret(user.password_hash if user else None, password)
+    ok = hasher.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         return None
-    if hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_secret(password)
+    if hasher.needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return user
 
 
-def set_password(*, session: Session, user: User, password: str) -> None:
-    user.password_hash = hash_secret(password)
+def set_password(*, session: Session, user: User, password: str, hasher: SecretHasher) -> None:
+    user.password_hash = hasher.hash(password)
     session.add(user)
+
+
+def change_password(*, session: Session, user: User, current: str, new: str, hasher: SecretHasher, keep_token: str,
+                    now: datetime) -> int | None:
+    """A new password when the current one is right; ends the user's other sessions.
+    Returns how many were ended, or None when ``current`` is wrong."""
+    if authenticate(session=session, email=user.email, password=current, hasher=hasher) is None:
+        return None
+    set_password(session=session, user=user, password=new, hasher=hasher)
+    return end_sessions(session=session, user=user, except_token=keep_token, now=now)
 
 
 # -- Sessions -------------------------------------------------------------------
 
-def start_session(*, session: Session, user: User) -> str:
+def start_session(*, session: Session, user: User, now: datetime) -> str:
     """A new server-side session (a fresh id at every login); returns its token."""
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(user_id=user.id, token_hash=sha256(token)))
-    user.last_login_at = utcnow()
+    session.add(UserSession(user_id=user.id, token_hash=sha256(token), created_at=now, last_seen_at=now))
+    user.last_login_at = now
     session.add(user)
     session.flush()
     return token
 
 
-def resume_session(*, session: Session, user_id: int, token: str, now: datetime | None = None) -> User | None:
+def resume_session(*, session: Session, user_id: int, token: str, now: datetime) -> User | None:
     """The user of a live session, or None when ended, idle too long or too old."""
-    now = now or utcnow()
     record = session.exec(
         select(UserSession).where(UserSession.token_hash == sha256(token), UserSession.user_id == user_id)
     ).first()
@@ -94,30 +112,37 @@ def resume_session(*, session: Session, user_id: int, token: str, now: datetime 
     return user
 
 
-def end_session(*, session: Session, token: str) -> None:
+def end_session(*, session: Session, token: str, now: datetime) -> None:
     record = session.exec(select(UserSession).where(UserSession.token_hash == sha256(token))).first()
     if record and record.ended_at is None:
-        record.ended_at = utcnow()
+        record.ended_at = now
         session.add(record)
 
 
-def end_sessions(*, session: Session, user: User, except_token: str | None = None) -> int:
+def end_sessions(*, session: Session, user: User, now: datetime, except_token: str | None = None) -> int:
     query = select(UserSession).where(UserSession.user_id == user.id, col(UserSession.ended_at).is_(None))
     if except_token:
         query = query.where(UserSession.token_hash != sha256(except_token))
     ended = 0
     for record in session.exec(query):
-        record.ended_at = utcnow()
+        record.ended_at = now
         session.add(record)
         ended += 1
     return ended
 
 
-def set_active(*, session: Session, user: User, active: bool) -> None:
+def set_active(*, session: Session, user: User, active: bool, now: datetime) -> None:
     user.is_active = active
     session.add(user)
     if not active:
-        end_sessions(session=session, user=user)
+        end_sessions(session=session, user=user, now=now)
+
+
+def toggle_concerns(*, session: Session, user: User) -> bool:
+    """Trust a user with stories marked as a serious concern, or stop; returns the new value."""
+    user.handles_concerns = not user.handles_concerns
+    session.add(user)
+    return user.handles_concerns
 
 
 # -- Second factor (TOTP) ---------------------------------------------------------
@@ -130,23 +155,23 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Voice Trondheim")
 
 
-def check_totp(secret: str | None, code: str, *, last_step: int | None = None, now: float | None = None) -> int | None:
+def check_totp(secret: str | None, code: str, *, now: datetime, last_step: int | None = None) -> int | None:
     """The time step the code belongs to, or None. A step at or before `last_step`
     is refused, so a code that was used once cannot be replayed."""
     code = "".join(ch for ch in (code or "") if ch.isdigit())
     if not secret or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
-    current = int((now if now is not None else time.time()) // totp.interval)
+    current = int(now.timestamp() // totp.interval)
     for step in (current - 1, current, current + 1):
         if hmac.compare_digest(totp.generate_otp(step), code) and (last_step is None or step > last_step):
             return step
     return None
 
 
-def accept_totp(*, session: Session, user: User, code: str, secret: str | None = None) -> bool:
+def accept_totp(*, session: Session, user: User, code: str, now: datetime, secret: str | None = None) -> bool:
     """Check a code for this user (or a secret being enrolled) and remember its step."""
-    step = check_totp(secret or user.totp_secret, code, last_step=user.totp_last_step)
+    step = check_totp(secret or user.totp_secret, code, now=now, last_step=user.totp_last_step)
     if step is None:
         return False
     user.totp_last_step = step
@@ -154,9 +179,19 @@ def accept_totp(*, session: Session, user: User, code: str, secret: str | None =
     return True
 
 
+def enrol_totp(*, session: Session, user: User, secret: str, code: str, now: datetime) -> bool:
+    """Turn on the authenticator app when the first code from it is right."""
+    if not accept_totp(session=session, user=user, code=code, secret=secret, now=now):
+        return False
+    user.totp_secret = secret
+    user.totp_enabled = True
+    session.add(user)
+    return True
+
+
 # -- Invitations and resets ---------------------------------------------------------
 
-def create_invitation(*, session: Session, created_by: User | None, purpose: str, email: str, role: str,
+def create_invitation(*, session: Session, created_by: User | None, purpose: str, email: str, role: str, now: datetime,
                       display_name: str = "", user: User | None = None, organisation: str | None = None,
                       organisation_kind: str | None = None) -> str:
     token = secrets.token_urlsafe(32)
@@ -165,7 +200,7 @@ def create_invitation(*, session: Session, created_by: User | None, purpose: str
         Invitation(
             token_hash=sha256(token), purpose=purpose, email=normalise_email(email), role=role,
             display_name=display_name, user_id=user.id if user else None,
-            created_by_id=created_by.id if created_by else None, expires_at=utcnow() + lifetime,
+            created_by_id=created_by.id if created_by else None, created_at=now, expires_at=now + lifetime,
             organisation=organisation, organisation_kind=organisation_kind,
         )
     )
@@ -173,27 +208,59 @@ def create_invitation(*, session: Session, created_by: User | None, purpose: str
     return token
 
 
-def find_invitation(*, session: Session, token: str, purpose: str) -> Invitation | None:
+def invite(*, session: Session, admin: User, email: str, role: str, role_label: str, display_name: str,
+           organisation: str | None, organisation_kind: str | None, links: LinkBuilder, now: datetime,
+           locale: str) -> str:
+    """Invite someone by e-mail (a single-use link for 72 hours); returns the link.
+    Raises AccountExists for an address that has an account."""
+    if get_by_email(session=session, email=email):
+        raise AccountExists
+    token = create_invitation(
+        session=session, created_by=admin, purpose="invite", email=email, role=role, now=now, display_name=display_name,
+        organisation=organisation, organisation_kind=organisation_kind,
+    )
+    link = links("accounts.accept_invitation", token=token)
+    queue_mail(session=session, to=normalise_email(email), template="invitation", locale=locale,
+               context={"name": display_name, "link": link, "role": role_label})
+    return link
+
+
+def issue_reset(*, session: Session, admin: User, user: User, links: LinkBuilder, now: datetime, locale: str) -> str:
+    """A password reset link for ``user`` (single-use, 2 hours), e-mailed to them; returns the link."""
+    token = create_invitation(session=session, created_by=admin, purpose="reset", email=user.email, role=user.role,
+                              user=user, now=now)
+    link = links("accounts.reset_password", token=token)
+    queue_mail(session=session, to=user.email, template="password_reset", locale=locale,
+               context={"name": user.display_name, "link": link})
+    return link
+
+
+def find_invitation(*, session: Session, token: str, purpose: str, now: datetime) -> Invitation | None:
     """A usable link of this purpose: not used, not expired, not of another flow."""
     invitation = session.exec(select(Invitation).where(Invitation.token_hash == sha256(token or ""))).first()
     if invitation is None or invitation.purpose != purpose or invitation.used_at is not None:
         return None
-    if invitation.expires_at <= utcnow():
+    if invitation.expires_at <= now:
         return None
     return invitation
 
 
-def accept_invitation(*, session: Session, invitation: Invitation, password: str, display_name: str) -> User:
-    invitation.used_at = utcnow()
+def accept_invitation(*, session: Session, invitation: Invitation, password: str, display_name: str,
+                      hasher: SecretHasher, now: datetime) -> User:
+    """Use the link: a new account, or a new password (which ends the user's sessions).
+    Raises AccountExists when an account was made for the address meanwhile."""
+    if invitation.purpose == "invite" and get_by_email(session=session, email=invitation.email):
+        raise AccountExists
+    invitation.used_at = now
     session.add(invitation)
     if invitation.purpose == "reset":
         user = session.get(User, invitation.user_id)
-        set_password(session=session, user=user, password=password)
-        end_sessions(session=session, user=user)
+        set_password(session=session, user=user, password=password, hasher=hasher)
+        end_sessions(session=session, user=user, now=now)
         return user
     return create_user(
         session=session, email=invitation.email, display_name=display_name or invitation.display_name,
-        role=invitation.role, password=password, organisation=invitation.organisation,
+        role=invitation.role, password=password, hasher=hasher, organisation=invitation.organisation,
         organisation_kind=invitation.organisation_kind,
     )
 
@@ -204,3 +271,9 @@ def password_problem(password: str, email: str = "") -> str | None:
 
 def list_users(*, session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.role, User.email)))
+
+
+def staff_for_digest(*, session: Session) -> list[User]:
+    """Active staff who asked for the daily e-mail about waiting stories."""
+    return list(session.exec(select(User).where(User.wants_digest == True, User.is_active == True,  # noqa: E712
+                                                col(User.role).in_(STAFF_ROLES))))

@@ -10,12 +10,14 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from ..db import get_session
 from ..extensions import limiter
-from . import audit, service
+from ..web import audit
+from ..web.context import clock, hasher
+from ..web.db import get_session
+from . import service
 from .auth import LoggedIn, roles_required
 from .forms import ChangePasswordForm, CodeForm, DigestForm, LoginForm, ResetPasswordForm, SetPasswordForm
-from .models import User
+from .models import ROLES, STAFF_ROLES, User
 
 bp = Blueprint("accounts", __name__, url_prefix="/staff")
 PENDING = "pending_login"
@@ -38,18 +40,16 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    if user.role == "partner":
-        return url_for("accounts.home")
-    return url_for("moderation.queue")
+    return url_for("moderation.queue") if user.may_moderate else url_for("accounts.home")
 
 
 def _finish_login(user: User):
     db = get_session()
     next_url = safe_next(session.get(PENDING, {}).get("next"))
     session.clear()  # a fresh session (and CSRF token) at every login
-    token = service.start_session(session=db, user=user)
+    token = service.start_session(session=db, user=user, now=clock().now())
     login_user(LoggedIn(user, token))
-    audit.record(db, user, "login")
+    audit.record("login", actor=user)
     return redirect(next_url or home_for(user))
 
 
@@ -70,9 +70,9 @@ def login():
         return render_template("accounts/login.html", form=form)
     if not form.validate_on_submit():
         return render_template("accounts/login.html", form=form), 400
-    user = service.authenticate(session=get_session(), email=form.email.data, password=form.password.data)
+    user = service.authenticate(session=get_session(), email=form.email.data, password=form.password.data, hasher=hasher())
     if user is None:
-        audit.record_now(service.normalise_email(form.email.data)[:254], "login_failed")
+        audit.record_always("login_failed", actor=service.normalise_email(form.email.data)[:254])
         form.password.errors = [gettext("The e-mail address or the password is wrong.")]
         return render_template("accounts/login.html", form=form), 400
     if not user.needs_second_factor:
@@ -94,9 +94,9 @@ def second_factor():
         return redirect(url_for("accounts.login"))
     form = CodeForm()
     if request.method == "POST" and form.validate_on_submit():
-        if service.accept_totp(session=get_session(), user=user, code=form.code.data):
+        if service.accept_totp(session=get_session(), user=user, code=form.code.data, now=clock().now()):
             return _finish_login(user)
-        audit.record_now(user, "login_failed", detail={"step": "second_factor"})
+        audit.record_always("login_failed", detail={"step": "second_factor"}, actor=user)
         form.code.errors = [gettext("The code is wrong or too old. Enter the newest code from the app.")]
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/code.html", form=form), status
@@ -111,11 +111,8 @@ def enrol():
         return redirect(url_for("accounts.login"))
     form = CodeForm()
     if request.method == "POST" and form.validate_on_submit():
-        if service.accept_totp(session=get_session(), user=user, code=form.code.data, secret=secret):
-            user.totp_secret = secret
-            user.totp_enabled = True
-            get_session().add(user)
-            audit.record(get_session(), user, "second_factor_enrolled")
+        if service.enrol_totp(session=get_session(), user=user, secret=secret, code=form.code.data, now=clock().now()):
+            audit.record("second_factor_enrolled", actor=user)
             return _finish_login(user)
         form.code.errors = [gettext("The code is wrong or too old. Enter the newest code from the app.")]
     status = 400 if request.method == "POST" else 200
@@ -137,46 +134,44 @@ def enrol_qr():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        db = get_session()
-        service.end_session(session=db, token=current_user.token)
-        audit.record(db, current_user.user, "logout")
+        service.end_session(session=get_session(), token=current_user.token, now=clock().now())
+        audit.record("logout", actor=current_user.user)
     logout_user()
     session.clear()
     return redirect(url_for("core.home"))
 
 
 @bp.route("/")
-@roles_required("moderator", "admin", "partner")
+@roles_required(*ROLES)
 def home():
     return render_template("accounts/home.html", digest_form=DigestForm(formdata=None, wants_digest=g.account.wants_digest))
 
 
 @bp.route("/digest", methods=["POST"])
-@roles_required("moderator", "admin")
+@roles_required(*STAFF_ROLES)
 def digest_setting():
     form = DigestForm()
     if not form.validate_on_submit():
         abort(400)
     g.account.wants_digest = bool(form.wants_digest.data)
     get_session().add(g.account)
-    audit.record(get_session(), g.account, "digest_setting_changed", "user", g.account.id, {"wants_digest": g.account.wants_digest})
+    audit.record("digest_setting_changed", "user", g.account.id, {"wants_digest": g.account.wants_digest})
     return redirect(url_for("accounts.home"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@roles_required("moderator", "admin", "partner")
+@roles_required(*ROLES)
 def change_password():
     form = ChangePasswordForm()
     user = current_user.user
     form._email = user.email
     if request.method == "POST" and form.validate_on_submit():
-        db = get_session()
-        if service.authenticate(session=db, email=user.email, password=form.current.data) is None:
+        ended = service.change_password(session=get_session(), user=user, current=form.current.data, new=form.password.data,
+                                        hasher=hasher(), keep_token=current_user.token, now=clock().now())
+        if ended is None:
             form.current.errors = [gettext("The current password is wrong.")]
         else:
-            service.set_password(session=db, user=user, password=form.password.data)
-            ended = service.end_sessions(session=db, user=user, except_token=current_user.token)
-            audit.record(db, user, "password_changed", "user", user.id, {"other_sessions_ended": ended})
+            audit.record("password_changed", "user", user.id, {"other_sessions_ended": ended})
             return render_template("accounts/password_changed.html")
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/password.html", form=form), status
@@ -184,7 +179,7 @@ def change_password():
 
 def _invitation_page(token: str, purpose: str):
     db = get_session()
-    invitation = service.find_invitation(session=db, token=token, purpose=purpose)
+    invitation = service.find_invitation(session=db, token=token, purpose=purpose, now=clock().now())
     if invitation is None:
         return render_template("accounts/link_invalid.html"), 404
     form = SetPasswordForm() if purpose == "invite" else ResetPasswordForm()
@@ -192,11 +187,13 @@ def _invitation_page(token: str, purpose: str):
     if request.method == "GET" and purpose == "invite":
         form.display_name.data = invitation.display_name
     if request.method == "POST" and form.validate_on_submit():
-        if purpose == "invite" and service.get_by_email(session=db, email=invitation.email):
-            return render_template("accounts/link_invalid.html"), 409
         name = form.display_name.data if purpose == "invite" else ""
-        user = service.accept_invitation(session=db, invitation=invitation, password=form.password.data, display_name=name)
-        audit.record(db, user, "invitation_accepted" if purpose == "invite" else "password_reset", "user", user.id)
+        try:
+            user = service.accept_invitation(session=db, invitation=invitation, password=form.password.data,
+                                             display_name=name, hasher=hasher(), now=clock().now())
+        except service.AccountExists:
+            return render_template("accounts/link_invalid.html"), 409
+        audit.record("invitation_accepted" if purpose == "invite" else "password_reset", "user", user.id, actor=user)
         return redirect(url_for("accounts.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/set_password.html", form=form, invitation=invitation, purpose=purpose), status

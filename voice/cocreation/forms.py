@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from ..experiences.forms import USEFULNESS_CHOICES
 from ..forms import CheckboxListField, ContactFieldsMixin, HoneypotField, strip_text
-from ..i18n import LOCALES, OTHER_LANGUAGE
+from ..locales import LOCALES, OTHER_LANGUAGE
 from .models import KINDS
 
 KIND_LABELS = {

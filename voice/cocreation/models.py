@@ -6,7 +6,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from ..db import UTCDateTime, utcnow
+from ..accounts.models import PARTNER_KINDS
+from ..db import UTCDateTime, between, one_of, utcnow
 
 KINDS = ("workshop", "family-activity", "meeting-place", "job-training", "information")
 SESSION_STATUSES = ("pending", "published", "cancelled")
@@ -20,6 +21,11 @@ class CoSession(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="ck_session_not_overbooked"),
         Index("ix_session_status_starts", "status", "starts_at"),
+        one_of("status", SESSION_STATUSES, table="cocreation_session"),
+        one_of("kind", KINDS, table="cocreation_session"),
+        one_of("organiser_kind", PARTNER_KINDS, table="cocreation_session"),
+        between("capacity", 1, 10000, table="cocreation_session", nullable=False),
+        CheckConstraint("ends_at > starts_at", name="ck_cocreation_session_ends_after_start"),
     )
     id: int | None = Field(default=None, primary_key=True)
     public_id: str = Field(max_length=24, unique=True)
@@ -69,6 +75,11 @@ class Signup(SQLModel, table=True):
         UniqueConstraint("session_id", "email", name="uq_signup_session_email"),
         UniqueConstraint("session_id", "phone", name="uq_signup_session_phone"),
         Index("ix_signup_session_status", "session_id", "status", "id"),
+        one_of("status", SIGNUP_STATUSES, table="cocreation_signup"),
+        one_of("role", SIGNUP_ROLES, table="cocreation_signup"),
+        between("adults", 0, 20, table="cocreation_signup", nullable=False),
+        between("children", 0, 20, table="cocreation_signup", nullable=False),
+        between("usefulness", 1, 5, table="cocreation_signup"),
     )
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="cocreation_session.id", ondelete="CASCADE")

@@ -1,28 +1,38 @@
-"""E-mails to people who signed up (only those who gave an address)."""
+"""E-mails to people who signed up (only those who gave an address). Links come
+from the configured public address (``links``), never from a request."""
 from __future__ import annotations
 
-from flask import url_for
+from datetime import datetime
+
 from sqlmodel import Session
 
-from ..mail import queue_mail
+from ..links import LinkBuilder
+from ..mail.service import queue_mail
 from . import calendar
 from .models import CoSession, Signup
 
-
-def session_url(row: CoSession) -> str:
-    return url_for("cocreation.detail", public_id=row.public_id, _external=True)
+WITH_CALENDAR = ("signup_confirmed", "signup_promoted", "session_reminder")
 
 
-def ics_attachment(row: CoSession) -> tuple[str, str, str]:
-    body = calendar.build([row], url_for_session=session_url, name=row.title).decode()
+def session_url(links: LinkBuilder, cosession: CoSession) -> str:
+    return links("cocreation.detail", public_id=cosession.public_id)
+
+
+def ics_attachment(cosession: CoSession, *, links: LinkBuilder, now: datetime) -> tuple[str, str, str]:
+    body = calendar.build([cosession], session_url=lambda c: session_url(links, c), name=cosession.title, now=now).decode()
     return ("voice-session.ics", "text/calendar", body)
 
 
-def tell(*, session: Session, signup: Signup, row: CoSession, template: str, token: str | None = None) -> None:
+def tell(*, session: Session, signup: Signup, cosession: CoSession, template: str, links: LinkBuilder, now: datetime,
+         token: str | None = None) -> bool:
+    """Queue ``template`` to the person who signed up, in the language they used; False without an address."""
     if not signup.email:
-        return
-    context = {"title": row.title, "name": signup.name, "when": row.starts_at, "venue": row.venue,
-               "link": session_url(row), "manage": url_for("cocreation.manage", token=token, _external=True) if token else None,
-               "reason": row.cancel_reason}
-    attachment = ics_attachment(row) if template in ("signup_confirmed", "signup_promoted", "session_reminder") else None
-    queue_mail(session=session, to=signup.email, template=template, context=context, locale=signup.page_lang, attachment=attachment)
+        return False
+    context = {"title": cosession.title, "name": signup.name, "when": cosession.starts_at, "venue": cosession.venue,
+               "link": session_url(links, cosession),
+               "manage": links("cocreation.manage", token=token) if token else None,
+               "reason": cosession.cancel_reason}
+    attachment = ics_attachment(cosession, links=links, now=now) if template in WITH_CALENDAR else None
+    queue_mail(session=session, to=signup.email, template=template, context=context, locale=signup.page_lang,
+               attachment=attachment)
+    return True

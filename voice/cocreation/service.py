@@ -18,12 +18,13 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from ..accounts.models import User
-from ..db import utcnow
+from ..clock import OSLO
+from ..htmlclean import clean_html
+from ..links import LinkBuilder
 from ..reference.models import Area, Service
-from ..security import clean_html
+from . import notify
 from .models import CoSession, SessionPartner, SessionService, Signup
 
-OSLO = ZoneInfo("Europe/Oslo")
 PURGE_AFTER = timedelta(days=7)
 MAX_REPEATS = 26
 
@@ -59,25 +60,55 @@ class SessionInput:
     text_lang: str = "nb"
 
 
-def can_organise(user: User, session_row: CoSession, partner_ids: set[int]) -> bool:
-    return user.role in ("moderator", "admin") or user.id == session_row.organiser_id or user.id in partner_ids
+def may_organise(user: User, cosession: CoSession, partner_ids: set[int]) -> bool:
+    """Staff organise every session; a partner the ones they created or were added to."""
+    return user.is_staff or user.id == cosession.organiser_id or user.id in partner_ids
 
 
-def partner_ids(*, session: Session, session_row: CoSession) -> set[int]:
-    return set(session.exec(select(SessionPartner.user_id).where(SessionPartner.session_id == session_row.id)))
+@dataclass(frozen=True)
+class Places:
+    """Places of a session, counted in persons (adults and children)."""
+
+    capacity: int
+    taken: int
+
+    @property
+    def left(self) -> int:
+        return max(self.capacity - self.taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.left == 0
+
+
+def places(cosession: CoSession) -> Places:
+    return Places(capacity=cosession.capacity, taken=cosession.seats_taken)
+
+
+def may_rate(signup: Signup, cosession: CoSession, *, now: datetime) -> bool:
+    """Only after the session, only for those who had a place."""
+    return cosession.ends_at <= now and signup.status == "confirmed"
+
+
+def may_cancel(signup: Signup, cosession: CoSession, *, now: datetime) -> bool:
+    return signup.status in ("confirmed", "waiting") and cosession.status == "published" and cosession.ends_at > now
+
+
+def partner_ids(*, session: Session, cosession: CoSession) -> set[int]:
+    return set(session.exec(select(SessionPartner.user_id).where(SessionPartner.session_id == cosession.id)))
 
 
 def create_sessions(*, session: Session, data: SessionInput, organiser: User) -> list[CoSession]:
     """One session, or a weekly series of them (the same wall-clock time each week)."""
     area = session.exec(select(Area).where(Area.slug == data.area_slug)).first() if data.area_slug else None
     services = session.exec(select(Service).where(col(Service.slug).in_(data.service_slugs or []))).all()
-    staff = organiser.role in ("moderator", "admin")
+    staff = organiser.is_staff
     repeats = max(1, min(data.repeat_weeks, MAX_REPEATS))
     series_id = secrets.token_urlsafe(8) if repeats > 1 else None
     created = []
     for week in range(repeats):
         day = data.day + timedelta(weeks=week)
-        row = CoSession(
+        cosession = CoSession(
             public_id=secrets.token_urlsafe(9), series_id=series_id, title=data.title.strip(),
             description=clean_html(data.description), text_lang=data.text_lang, kind=data.kind,
             area_id=area.id if area else None, venue=data.venue.strip(),
@@ -88,31 +119,34 @@ def create_sessions(*, session: Session, data: SessionInput, organiser: User) ->
             organiser_kind="service" if staff else (organiser.organisation_kind or "volunteer"),
             approved_by_id=organiser.id if staff else None,
         )
-        session.add(row)
+        session.add(cosession)
         session.flush()
-        session.add_all(SessionService(session_id=row.id, service_id=s.id) for s in services)
-        created.append(row)
+        session.add_all(SessionService(session_id=cosession.id, service_id=s.id) for s in services)
+        created.append(cosession)
     session.flush()
     return created
 
 
-def approve(*, session: Session, row: CoSession, staff: User) -> None:
-    row.status = "published"
-    row.approved_by_id = staff.id
-    session.add(row)
+def approve(*, session: Session, cosession: CoSession, staff: User) -> None:
+    cosession.status = "published"
+    cosession.approved_by_id = staff.id
+    session.add(cosession)
 
 
-def cancel_session(*, session: Session, row: CoSession, reason: str) -> list[Signup]:
-    """Cancel it; return the sign-ups to tell."""
-    row.status = "cancelled"
-    row.cancel_reason = reason.strip()
-    session.add(row)
-    return list(session.exec(select(Signup).where(Signup.session_id == row.id, Signup.status != "cancelled")))
+def cancel_session(*, session: Session, cosession: CoSession, reason: str, links: LinkBuilder, now: datetime) -> int:
+    """Cancel it and tell everyone who signed up with an e-mail; return how many were told."""
+    cosession.status = "cancelled"
+    cosession.cancel_reason = reason.strip()
+    session.add(cosession)
+    signups = list(session.exec(select(Signup).where(Signup.session_id == cosession.id, Signup.status != "cancelled")))
+    return sum(notify.tell(session=session, signup=signup, cosession=cosession, template="session_cancelled", links=links,
+                           now=now)
+               for signup in signups)
 
 
-def record_outcome(*, session: Session, row: CoSession, outcome: str) -> None:
-    row.outcome = clean_html(outcome)
-    session.add(row)
+def record_outcome(*, session: Session, cosession: CoSession, outcome: str) -> None:
+    cosession.outcome = clean_html(outcome)
+    session.add(cosession)
 
 
 # -- Public list ---------------------------------------------------------------------
@@ -125,8 +159,15 @@ class Filters:
     from_day: date | None = None
 
 
-def upcoming(*, session: Session, filters: Filters, now: datetime | None = None, limit: int = 100) -> list[tuple[CoSession, Area | None]]:
-    now = now or utcnow()
+@dataclass(frozen=True)
+class Listed:
+    cosession: CoSession
+    area: Area | None
+    places: Places
+
+
+def upcoming(*, session: Session, filters: Filters, now: datetime, limit: int = 100) -> list[Listed]:
+    """Published sessions not yet over, soonest first, with their area and places."""
     start = max(now, oslo_to_utc(filters.from_day, "00:00")) if filters.from_day else now
     query = (
         select(CoSession, Area)
@@ -139,27 +180,28 @@ def upcoming(*, session: Session, filters: Filters, now: datetime | None = None,
         query = query.where(CoSession.kind == filters.kind)
     if filters.language:
         query = query.where(col(CoSession.languages).contains(filters.language))
-    return list(session.exec(query.order_by(CoSession.starts_at, CoSession.id).limit(limit)))
+    rows = session.exec(query.order_by(CoSession.starts_at, CoSession.id).limit(limit))
+    return [Listed(cosession, area, places(cosession)) for cosession, area in rows]
 
 
 def get_public(*, session: Session, public_id: str) -> CoSession | None:
-    row = session.exec(select(CoSession).where(CoSession.public_id == public_id)).first()
-    if row is None or row.status == "pending":
+    cosession = session.exec(select(CoSession).where(CoSession.public_id == public_id)).first()
+    if cosession is None or cosession.status == "pending":
         return None
-    return row
+    return cosession
 
 
 def get_any(*, session: Session, public_id: str) -> CoSession | None:
     return session.exec(select(CoSession).where(CoSession.public_id == public_id)).first()
 
 
-def services_of(*, session: Session, row: CoSession) -> list[Service]:
-    return list(session.exec(select(Service).join(SessionService).where(SessionService.session_id == row.id)))
+def services_of(*, session: Session, cosession: CoSession) -> list[Service]:
+    return list(session.exec(select(Service).join(SessionService).where(SessionService.session_id == cosession.id)))
 
 
 def organised_by(*, session: Session, user: User) -> list[CoSession]:
     query = select(CoSession)
-    if user.role == "partner":
+    if not user.is_staff:
         shared = select(SessionPartner.session_id).where(SessionPartner.user_id == user.id)
         query = query.where((CoSession.organiser_id == user.id) | col(CoSession.id).in_(shared))
     return list(session.exec(query.order_by(col(CoSession.starts_at).desc()).limit(200)))
@@ -185,7 +227,7 @@ class SignupInput:
     name: str
     adults: int
     children: int
-    role: str = "participant"
+    role: str = "participant"  # "helper" only for someone with an account
     interpreter_lang: str = ""
     needs_childcare: bool = False
     accessibility: str = ""
@@ -194,54 +236,59 @@ class SignupInput:
     page_lang: str = "nb"
 
 
-def _take_seats(session: Session, row: CoSession, persons: int) -> bool:
+def _take_seats(session: Session, cosession: CoSession, persons: int) -> bool:
     """Atomically take `persons` seats if they are free."""
     if persons == 0:
         return True
     result = session.execute(
         update(CoSession)
-        .where(CoSession.id == row.id, CoSession.seats_taken + persons <= CoSession.capacity)
+        .where(CoSession.id == cosession.id, CoSession.seats_taken + persons <= CoSession.capacity)
         .values(seats_taken=CoSession.seats_taken + persons)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
-def _free_seats(session: Session, row: CoSession, persons: int) -> None:
+def _free_seats(session: Session, cosession: CoSession, persons: int) -> None:
     if persons:
         session.execute(
-            update(CoSession).where(CoSession.id == row.id).values(seats_taken=CoSession.seats_taken - persons)
+            update(CoSession).where(CoSession.id == cosession.id).values(seats_taken=CoSession.seats_taken - persons)
             .execution_options(synchronize_session=False)
         )
 
 
-def sign_up(*, session: Session, row: CoSession, data: SignupInput, now: datetime | None = None) -> tuple[Signup, str]:
-    """Confirmed when there is room, else on the waiting list. Returns the sign-up and its private token."""
-    now = now or utcnow()
-    if row.status != "published" or row.ends_at <= now:
+def sign_up(*, session: Session, cosession: CoSession, data: SignupInput, now: datetime, links: LinkBuilder,
+            signer: User | None = None) -> tuple[Signup, str]:
+    """Confirmed when there is room, else on the waiting list; the person is told by
+    e-mail if they gave an address. Only someone with an account (``signer``) may
+    come as a helper. Returns the sign-up and its private token."""
+    if cosession.status != "published" or cosession.ends_at <= now:
         raise SignupClosed
+    role = data.role if signer is not None and data.role in ("participant", "helper") else "participant"
     duplicate = Signup.form_token == data.form_token
     if data.email:
         duplicate = duplicate | (Signup.email == data.email)
     if data.phone:
         duplicate = duplicate | (Signup.phone == data.phone)
-    if session.exec(select(Signup.id).where(Signup.session_id == row.id, duplicate)).first() or session.exec(
+    if session.exec(select(Signup.id).where(Signup.session_id == cosession.id, duplicate)).first() or session.exec(
         select(Signup.id).where(Signup.form_token == data.form_token)
     ).first():
         raise AlreadySignedUp
     token = secrets.token_urlsafe(24)
     signup = Signup(
-        session_id=row.id, form_token=data.form_token, token_hash=sha256(token), role=data.role,
+        session_id=cosession.id, form_token=data.form_token, token_hash=sha256(token), role=role,
         name=data.name.strip(), adults=data.adults, children=data.children,
         interpreter_lang=data.interpreter_lang, needs_childcare=data.needs_childcare,
         accessibility=data.accessibility.strip(), phone=data.phone, email=data.email, page_lang=data.page_lang,
     )
-    persons = signup.persons if data.role == "participant" else 0
-    signup.status = "confirmed" if _take_seats(session, row, persons) else "waiting"
+    persons = signup.persons if role == "participant" else 0
+    signup.status = "confirmed" if _take_seats(session, cosession, persons) else "waiting"
     session.add(signup)
     # A sign-up racing this one with the same contact or form fails here on the
     # unique constraints; the caller rolls the whole transaction back (seats too).
     session.flush()
+    notify.tell(session=session, signup=signup, cosession=cosession, template="signup_confirmed", links=links, now=now,
+                token=token)
     return signup, token
 
 
@@ -252,45 +299,48 @@ def find_signup(*, session: Session, token: str) -> tuple[Signup, CoSession] | N
     return signup, session.get(CoSession, signup.session_id)
 
 
-def cancel_signup(*, session: Session, signup: Signup, row: CoSession) -> list[Signup]:
-    """Cancel; give freed seats to the waiting list in order. Returns those promoted."""
+def cancel_signup(*, session: Session, signup: Signup, cosession: CoSession, now: datetime, links: LinkBuilder) -> list[Signup]:
+    """Cancel; give freed seats to the waiting list in order and tell those promoted. Returns them."""
     if signup.status == "cancelled":
         return []
     was_confirmed = signup.status == "confirmed"
     signup.status = "cancelled"
-    signup.cancelled_at = utcnow()
+    signup.cancelled_at = now
     session.add(signup)
-    if was_confirmed and signup.role == "participant":
-        _free_seats(session, row, signup.persons)
-        return promote_waiting(session=session, row=row)
-    return []
+    if not (was_confirmed and signup.role == "participant"):
+        return []
+    _free_seats(session, cosession, signup.persons)
+    promoted = promote_waiting(session=session, cosession=cosession, now=now)
+    for person in promoted:
+        notify.tell(session=session, signup=person, cosession=cosession, template="signup_promoted", links=links, now=now)
+    return promoted
 
 
-def promote_waiting(*, session: Session, row: CoSession) -> list[Signup]:
+def promote_waiting(*, session: Session, cosession: CoSession, now: datetime) -> list[Signup]:
     """First come, first served; a family too large for the seats left waits on,
     and a smaller family behind it may take them."""
     promoted = []
     waiting = session.exec(
-        select(Signup).where(Signup.session_id == row.id, Signup.status == "waiting").order_by(Signup.id)
+        select(Signup).where(Signup.session_id == cosession.id, Signup.status == "waiting").order_by(Signup.id)
     ).all()
     for candidate in waiting:
-        if _take_seats(session, row, candidate.persons):
+        if _take_seats(session, cosession, candidate.persons):
             candidate.status = "confirmed"
-            candidate.promoted_at = utcnow()
+            candidate.promoted_at = now
             session.add(candidate)
             promoted.append(candidate)
     session.flush()
     return promoted
 
 
-def signups_of(*, session: Session, row: CoSession) -> list[Signup]:
-    return list(session.exec(select(Signup).where(Signup.session_id == row.id).order_by(Signup.status, Signup.id)))
+def signups_of(*, session: Session, cosession: CoSession) -> list[Signup]:
+    return list(session.exec(select(Signup).where(Signup.session_id == cosession.id).order_by(Signup.status, Signup.id)))
 
 
-def counts(*, session: Session, row: CoSession) -> dict[str, int]:
+def counts(*, session: Session, cosession: CoSession) -> dict[str, int]:
     rows = session.exec(
         select(Signup.status, func.count(), func.coalesce(func.sum(Signup.adults + Signup.children), 0))
-        .where(Signup.session_id == row.id, Signup.role == "participant").group_by(Signup.status)
+        .where(Signup.session_id == cosession.id, Signup.role == "participant").group_by(Signup.status)
     ).all()
     result = {"confirmed": 0, "waiting": 0, "cancelled": 0, "persons": 0}
     for status, number, persons in rows:
@@ -300,17 +350,23 @@ def counts(*, session: Session, row: CoSession) -> dict[str, int]:
     return result
 
 
-def mark_attendance(*, session: Session, row: CoSession, attended_ids: set[int]) -> None:
-    for signup in signups_of(session=session, row=row):
+def signup_list(*, session: Session, cosession: CoSession) -> list[list]:
+    """The organisers' list of who comes and what they need (never a phone number or e-mail)."""
+    return [[s.name, s.status, s.role, s.adults, s.children, s.interpreter_lang, "yes" if s.needs_childcare else "",
+             s.accessibility, "" if s.attended is None else ("yes" if s.attended else "no")]
+            for s in signups_of(session=session, cosession=cosession)]
+
+
+def mark_attendance(*, session: Session, cosession: CoSession, attended_ids: set[int]) -> None:
+    for signup in signups_of(session=session, cosession=cosession):
         if signup.status == "confirmed":
             signup.attended = signup.id in attended_ids
             session.add(signup)
 
 
-def rate(*, session: Session, signup: Signup, row: CoSession, usefulness: int | None, now: datetime | None = None) -> bool:
-    """Only after the session, only for those who were signed up."""
-    now = now or utcnow()
-    if row.ends_at > now or signup.status != "confirmed":
+def rate(*, session: Session, signup: Signup, cosession: CoSession, usefulness: int | None, now: datetime) -> bool:
+    """Only after the session, only for those who were signed up (``may_rate``)."""
+    if not may_rate(signup, cosession, now=now):
         return False
     signup.usefulness = usefulness
     signup.rated_at = now
@@ -320,9 +376,8 @@ def rate(*, session: Session, signup: Signup, row: CoSession, usefulness: int | 
 
 # -- Reminders and purge ----------------------------------------------------------------
 
-def due_reminders(*, session: Session, now: datetime | None = None) -> list[tuple[Signup, CoSession]]:
-    """Confirmed sign-ups with an e-mail, for sessions starting in the next 24 to 48 hours."""
-    now = now or utcnow()
+def due_reminders(*, session: Session, now: datetime) -> list[tuple[Signup, CoSession]]:
+    """Confirmed sign-ups with an e-mail, for sessions starting in the next 48 hours, not yet reminded."""
     return list(session.exec(
         select(Signup, CoSession).join(CoSession, CoSession.id == Signup.session_id)
         .where(CoSession.status == "published", CoSession.starts_at > now, CoSession.starts_at <= now + timedelta(hours=48),
@@ -330,19 +385,28 @@ def due_reminders(*, session: Session, now: datetime | None = None) -> list[tupl
     ))
 
 
-def purge_personal_data(*, session: Session, now: datetime | None = None) -> int:
+def send_reminders(*, session: Session, now: datetime, links: LinkBuilder) -> int:
+    """Queue a reminder (with the calendar file) for each sign-up due one; return how many."""
+    due = due_reminders(session=session, now=now)
+    for signup, cosession in due:
+        notify.tell(session=session, signup=signup, cosession=cosession, template="session_reminder", links=links, now=now)
+        signup.reminded_at = now
+        session.add(signup)
+    return len(due)
+
+
+def purge_personal_data(*, session: Session, now: datetime) -> int:
     """A week after a session, delete who signed up; keep only the counts."""
-    now = now or utcnow()
-    rows = session.exec(
+    cosessions = session.exec(
         select(CoSession).where(CoSession.ends_at < now - PURGE_AFTER, col(CoSession.personal_data_purged_at).is_(None))
     ).all()
     purged = 0
-    for row in rows:
+    for cosession in cosessions:
         purged += session.execute(
-            update(Signup).where(Signup.session_id == row.id)
+            update(Signup).where(Signup.session_id == cosession.id)
             .values(name="", phone=None, email=None, accessibility="", interpreter_lang="")
             .execution_options(synchronize_session=False)
         ).rowcount or 0
-        row.personal_data_purged_at = now
-        session.add(row)
+        cosession.personal_data_purged_at = now
+        session.add(cosession)
     return purged

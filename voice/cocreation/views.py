@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
-from ..db import get_session
 from ..extensions import limiter
 from ..forms import honeypot_filled
-from ..i18n import LOCALES
+from ..locales import LOCALES
 from ..reference.models import Area
-from ..reference.service import choices
+from ..web.context import clock, links, locale_code, reference_choices
+from ..web.db import get_session
+from ..web.templating import render_page
 from . import calendar, notify, service
 from .forms import KIND_LABELS, FilterForm, RateForm, SignupForm
 from .models import KINDS
@@ -23,7 +24,7 @@ bp = Blueprint("cocreation", __name__, url_prefix="/sessions")
 
 def _filters() -> tuple[FilterForm, service.Filters]:
     form = FilterForm(request.args)
-    form.area.choices = [("", "")] + choices(Area, session=get_session())
+    form.area.choices = [("", "")] + reference_choices(Area)
     form.kind.choices = [("", "")] + [(k, KIND_LABELS[k]) for k in KINDS]
     form.language.choices = [("", "")] + [(i.code, i.native_name) for i in LOCALES.values()]
     valid = form.validate()
@@ -37,25 +38,30 @@ def _filters() -> tuple[FilterForm, service.Filters]:
 @bp.route("/")
 def index():
     form, filters = _filters()
-    rows = service.upcoming(session=get_session(), filters=filters)
+    listed = service.upcoming(session=get_session(), filters=filters, now=clock().now())
     query = {k: v for k, v in request.args.items() if k in ("area", "kind", "language", "from_day") and v}
-    template = "cocreation/_list.html" if request.htmx and not request.htmx.boosted else "cocreation/index.html"
-    return render_template(template, form=form, rows=rows, kind_labels=KIND_LABELS, query=query)
+    return render_page("cocreation/index.html", fragment="cocreation/_list.html", form=form, listed=listed,
+                       kind_labels=KIND_LABELS, query=query)
+
+
+def _calendar_response(cosessions, *, name: str, disposition: str) -> Response:
+    body = calendar.build(cosessions, session_url=lambda c: notify.session_url(links(), c), name=name, now=clock().now())
+    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": disposition})
 
 
 @bp.route("/calendar.ics")
 def calendar_feed():
     _form, filters = _filters()
-    rows = [row for row, _area in service.upcoming(session=get_session(), filters=filters, limit=500)]
-    body = calendar.build(rows, url_for_session=notify.session_url, name="Voice – samskaping")
-    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": "inline; filename=voice-sessions.ics"})
+    listed = service.upcoming(session=get_session(), filters=filters, now=clock().now(), limit=500)
+    return _calendar_response([item.cosession for item in listed], name="Voice – samskaping",
+                              disposition="inline; filename=voice-sessions.ics")
 
 
 def _session_or_404(public_id: str):
-    row = service.get_public(session=get_session(), public_id=public_id[:24])
-    if row is None:
+    cosession = service.get_public(session=get_session(), public_id=public_id[:24])
+    if cosession is None:
         abort(404)
-    return row
+    return cosession
 
 
 def _signup_form(formdata=True):
@@ -67,13 +73,14 @@ def _signup_form(formdata=True):
     return form
 
 
-def _detail(row, form, status=200):
+def _detail(cosession, form, status=200):
     db = get_session()
-    is_staff_or_partner = current_user.is_authenticated
+    languages = [LOCALES[code] for code in cosession.languages.split(",") if code in LOCALES]
     return render_template(
-        "cocreation/detail.html", row=row, form=form, counts=service.counts(session=db, row=row),
-        services=service.services_of(session=db, row=row), area=db.get(Area, row.area_id) if row.area_id else None,
-        kind_labels=KIND_LABELS, may_help=is_staff_or_partner, locales=LOCALES,
+        "cocreation/detail.html", cosession=cosession, form=form, places=service.places(cosession),
+        services=service.services_of(session=db, cosession=cosession), languages=languages,
+        area=db.get(Area, cosession.area_id) if cosession.area_id else None,
+        kind_labels=KIND_LABELS, may_help=current_user.is_authenticated,
     ), status
 
 
@@ -84,39 +91,39 @@ def detail(public_id: str):
 
 @bp.route("/<public_id>/calendar.ics")
 def session_calendar(public_id: str):
-    row = _session_or_404(public_id)
-    body = calendar.build([row], url_for_session=notify.session_url, name=row.title)
-    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": f"attachment; filename=voice-{row.public_id}.ics"})
+    cosession = _session_or_404(public_id)
+    return _calendar_response([cosession], name=cosession.title,
+                              disposition=f"attachment; filename=voice-{cosession.public_id}.ics")
 
 
 @bp.route("/<public_id>/signup", methods=["POST"])
 @limiter.limit("10 per hour;3 per minute")
 def signup(public_id: str):
     db = get_session()
-    row = _session_or_404(public_id)
+    cosession = _session_or_404(public_id)
     form = _signup_form()
     if honeypot_filled(form):
         abort(400)
     if not form.validate_on_submit():
-        return _detail(row, form, 400)
-    role = form.role.data if current_user.is_authenticated else "participant"
+        return _detail(cosession, form, 400)
     data = service.SignupInput(
         form_token=form.form_token.data or secrets.token_urlsafe(24), name=form.name.data,
-        adults=form.adults.data or 0, children=form.children.data or 0, role=role,
+        adults=form.adults.data or 0, children=form.children.data or 0, role=form.role.data,
         interpreter_lang=form.interpreter_lang.data or "", needs_childcare=bool(form.needs_childcare.data),
         accessibility=form.accessibility.data or "", phone=form.phone.data or None,
-        email=form.email.data or None, page_lang=g.locale.code,
+        email=form.email.data or None, page_lang=locale_code(),
     )
+    signer = current_user.user if current_user.is_authenticated else None
     try:
-        new_signup, token = service.sign_up(session=db, row=row, data=data)
+        new_signup, token = service.sign_up(session=db, cosession=cosession, data=data, now=clock().now(), links=links(),
+                                            signer=signer)
     except service.SignupClosed:
-        return render_template("cocreation/closed.html", row=row), 409
+        return render_template("cocreation/closed.html", cosession=cosession), 409
     except (service.AlreadySignedUp, IntegrityError):
         db.rollback()
-        return render_template("cocreation/already.html", row=row), 409
-    notify.tell(session=db, signup=new_signup, row=row, template="signup_confirmed", token=token)
-    return render_template("cocreation/signed_up.html", row=row, signup=new_signup,
-                           manage_url=url_for("cocreation.manage", token=token, _external=True))
+        return render_template("cocreation/already.html", cosession=cosession), 409
+    return render_template("cocreation/signed_up.html", cosession=cosession, signup=new_signup,
+                           manage_url=links()("cocreation.manage", token=token))
 
 
 def _signup_or_404(token: str):
@@ -126,35 +133,39 @@ def _signup_or_404(token: str):
     return found
 
 
+def _manage_page(signup_row, cosession, token, rate_form=None, status=200):
+    now = clock().now()
+    return render_template(
+        "cocreation/manage.html", signup=signup_row, cosession=cosession, token=token,
+        rate_form=rate_form or RateForm(formdata=None), may_rate=service.may_rate(signup_row, cosession, now=now),
+        may_cancel=service.may_cancel(signup_row, cosession, now=now),
+    ), status
+
+
 @bp.route("/signup/<token>", methods=["GET"])
 def manage(token: str):
-    signup_row, row = _signup_or_404(token)
-    return render_template("cocreation/manage.html", signup=signup_row, row=row, token=token,
-                           rate_form=RateForm(formdata=None), now=service.utcnow())
+    signup_row, cosession = _signup_or_404(token)
+    return _manage_page(signup_row, cosession, token)
 
 
 @bp.route("/signup/<token>/cancel", methods=["POST"])
 @limiter.limit("20 per hour")
 def cancel(token: str):
-    db = get_session()
-    signup_row, row = _signup_or_404(token)
+    signup_row, cosession = _signup_or_404(token)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    promoted = service.cancel_signup(session=db, signup=signup_row, row=row)
-    for person in promoted:
-        notify.tell(session=db, signup=person, row=row, template="signup_promoted")
-    return render_template("cocreation/cancelled.html", row=row)
+    service.cancel_signup(session=get_session(), signup=signup_row, cosession=cosession, now=clock().now(), links=links())
+    return render_template("cocreation/cancelled.html", cosession=cosession)
 
 
 @bp.route("/signup/<token>/rate", methods=["POST"])
 @limiter.limit("20 per hour")
 def rate(token: str):
-    db = get_session()
-    signup_row, row = _signup_or_404(token)
+    signup_row, cosession = _signup_or_404(token)
     form = RateForm()
     if not form.validate_on_submit():
-        return render_template("cocreation/manage.html", signup=signup_row, row=row, token=token, rate_form=form, now=service.utcnow()), 400
+        return _manage_page(signup_row, cosession, token, rate_form=form, status=400)
     value = None if form.usefulness.data == "dont-know" else int(form.usefulness.data)
-    if not service.rate(session=db, signup=signup_row, row=row, usefulness=value):
+    if not service.rate(session=get_session(), signup=signup_row, cosession=cosession, usefulness=value, now=clock().now()):
         abort(409)
-    return render_template("cocreation/rated.html", row=row)
+    return render_template("cocreation/rated.html", cosession=cosession)

@@ -44,6 +44,11 @@ def _page(status: int, *, retry: bool = False):
     )
 
 
+def database_unavailable():
+    """The 503 page: the database cannot be reached or is locked; what was typed is shown and can be sent again."""
+    return _page(503, retry=True)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -59,13 +64,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(PoolTimeout)
     def _database_down(exc):
         log.error("database unavailable: %s", type(exc).__name__)
-        return _page(503, retry=True)
+        return database_unavailable()
 
     @app.errorhandler(DBAPIError)
     def _database_error(exc):
         if exc.connection_invalidated:
             log.error("database connection lost")
-            return _page(503, retry=True)
+            return database_unavailable()
         log.exception("database error")
         return _page(500)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import text
 
-from ..db import get_session
+from ..web.db import get_session
 
 bp = Blueprint("core", __name__)
 

@@ -6,8 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import CheckboxListField, ContactFieldsMixin, HoneypotField, strip_text
-from ..i18n import LOCALES, OTHER_LANGUAGE
+from ..forms import CheckboxListField, ContactFieldsMixin, HoneypotField, story_language_choices, strip_text
+from .labels import REPORT_LABELS
+from .models import REPORT_REASONS
 
 USEFULNESS_CHOICES = [
     ("5", _l("Very useful")),
@@ -20,12 +21,6 @@ USEFULNESS_CHOICES = [
 LISTENED_CHOICES = [("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No"))]
 EXPLAINED_CHOICES = [(str(n), str(n)) for n in range(6)] + [("6", _l("6 or more"))]
 RECEIPT_MAX = 40
-
-
-def story_language_choices():
-    return [(info.code, info.native_name) for info in LOCALES.values()] + [
-        (OTHER_LANGUAGE, _l("Another language"))
-    ]
 
 
 class ExperienceForm(ContactFieldsMixin, FlaskForm):
@@ -89,3 +84,10 @@ class FollowUpForm(ReceiptForm):
 
 class DeleteForm(ReceiptForm):
     confirm = HiddenField()
+
+
+class ReportForm(FlaskForm):
+    reason = RadioField(_l("What is wrong with this story?"), choices=[(r, REPORT_LABELS[r]) for r in REPORT_REASONS],
+                        validators=[InputRequired(message=_l("Choose what is wrong."))])
+    comment = TextAreaField(_l("Tell us more (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+    website = HoneypotField(_l("Leave this field empty"))

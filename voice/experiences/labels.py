@@ -22,3 +22,9 @@ PII_LABELS = {
     "phone": _l("phone number"),
     "email": _l("e-mail address"),
 }
+REPORT_LABELS = {
+    "identifies": _l("It could show who someone is"),
+    "offensive": _l("It is offensive or hurtful"),
+    "untrue": _l("It is not true"),
+    "other": _l("Something else"),
+}

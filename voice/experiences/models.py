@@ -1,16 +1,17 @@
 """What a family told: the experience, its tags, contact, follow-ups and answers."""
-from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Optional
 
 from sqlalchemy import Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
-from ..db import UTCDateTime, utcnow
+from ..db import UTCDateTime, between, one_of, utcnow
 
 STATUSES = ("new", "published", "internal", "rejected")
 LISTENED = ("yes", "partly", "no")
 CHANGE_STATUSES = ("none", "planned", "made")
+REPORT_REASONS = ("identifies", "offensive", "untrue", "other")
 USEFULNESS_MAX = 5  # 5 very useful ... 1 not useful at all; NULL is "don't know"
 EXPLAINED_MAX = 6  # 6 means "six or more"
 
@@ -18,11 +19,15 @@ EXPLAINED_MAX = 6  # 6 means "six or more"
 class Experience(SQLModel, table=True):
     __tablename__ = "experience"
     __table_args__ = (
-        # Covers every column the figures' monthly tally reads (voice/metrics/rollup.py rebuilds
+        # Covers every column the figures' monthly tally reads (voice/figures/rollup.py rebuilds
         # it month by month with index-only scans); its (status, created_at) prefix serves the
         # moderation queue and the first moderated experience.
         Index("ix_experience_figures_by_time", "status", "created_at", "area_id", "usefulness", "listened",
               "services_explained", "id"),
+        one_of("status", STATUSES, table="experience"),
+        one_of("listened", LISTENED, table="experience", nullable=True),
+        between("usefulness", 1, USEFULNESS_MAX, table="experience"),
+        between("services_explained", 0, EXPLAINED_MAX, table="experience"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -62,17 +67,29 @@ class Experience(SQLModel, table=True):
     report_count: int = Field(default=0)
     is_hidden: bool = Field(default=False)
 
+    # Written together with the experience in one flush, at the request's commit
+    # (the database's write lock is held for the commit only). The database
+    # deletes them with the experience (ON DELETE CASCADE).
+    service_links: list["ExperienceService"] = Relationship(
+        back_populates="experience", sa_relationship_kwargs={"passive_deletes": True, "cascade": "all, delete-orphan"})
+    domain_links: list["ExperienceDomain"] = Relationship(
+        back_populates="experience", sa_relationship_kwargs={"passive_deletes": True, "cascade": "all, delete-orphan"})
+    contact: Optional["ExperienceContact"] = Relationship(
+        sa_relationship_kwargs={"passive_deletes": True, "uselist": False, "cascade": "all, delete-orphan"})
+
 
 class ExperienceService(SQLModel, table=True):
     __tablename__ = "experience_service"
     experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", primary_key=True)
     service_id: int = Field(foreign_key="service.id", ondelete="RESTRICT", primary_key=True, index=True)
+    experience: Experience = Relationship(back_populates="service_links")
 
 
 class ExperienceDomain(SQLModel, table=True):
     __tablename__ = "experience_domain"
     experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", primary_key=True)
     domain_id: int = Field(foreign_key="life_domain.id", ondelete="RESTRICT", primary_key=True, index=True)
+    experience: Experience = Relationship(back_populates="domain_links")
 
 
 class ExperienceContact(SQLModel, table=True):
@@ -102,6 +119,7 @@ class ServiceAnswer(SQLModel, table=True):
     """An answer written by staff in the name of the service concerned."""
 
     __tablename__ = "service_answer"
+    __table_args__ = (one_of("change_status", CHANGE_STATUSES, table="service_answer"),)
     id: int | None = Field(default=None, primary_key=True)
     experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", index=True)
     service_id: int = Field(foreign_key="service.id", ondelete="RESTRICT")
@@ -112,13 +130,11 @@ class ServiceAnswer(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
 
 
-REPORT_REASONS = ("identifies", "offensive", "untrue", "other")
-
-
 class StoryReport(SQLModel, table=True):
     """Someone reported a published story; enough reports hide it until a moderator looks."""
 
     __tablename__ = "story_report"
+    __table_args__ = (one_of("reason", REPORT_REASONS, table="story_report"),)
     id: int | None = Field(default=None, primary_key=True)
     experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", index=True)
     reason: str = Field(max_length=16)

@@ -1,16 +1,16 @@
 """Published stories: anyone may read them, filter them and report one."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 
-from ..db import get_session
 from ..extensions import limiter
 from ..forms import honeypot_filled
-from ..moderation import service as moderation
-from ..moderation.forms import ReportForm
+from .forms import ReportForm
 from ..reference.models import Area, LifeDomain, Service
-from ..reference.service import choices
-from . import labels
+from ..web.context import reference_choices, setting
+from ..web.db import get_session
+from ..web.templating import render_page
+from . import labels, service
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
 
@@ -21,20 +21,19 @@ def _valid(value: str | None, options: list[tuple[str, str]]) -> str | None:
 
 @bp.route("/")
 def index():
-    db = get_session()
-    options = {"service": choices(Service, session=db), "area": choices(Area, session=db), "domain": choices(LifeDomain, session=db)}
+    options = {"service": reference_choices(Service), "area": reference_choices(Area), "domain": reference_choices(LifeDomain)}
     chosen = {key: _valid(request.args.get(key), opts) for key, opts in options.items()}
     page = min(max(request.args.get("page", 1, type=int), 1), 10_000)
-    items, has_next = moderation.public_stories(session=db, page=page, **chosen)
-    template = "stories/_list.html" if request.htmx and not request.htmx.boosted else "stories/index.html"
-    return render_template(template, items=items, has_next=has_next, page=page, options=options, chosen=chosen, labels=labels)
+    items, has_next = service.published_stories(session=get_session(), page=page, **chosen)
+    return render_page("stories/index.html", fragment="stories/_list.html", items=items, has_next=has_next, page=page,
+                       options=options, chosen=chosen, labels=labels)
 
 
 @bp.route("/<public_id>/report", methods=["GET", "POST"])
 @limiter.limit("10 per hour", methods=["POST"])
 def report(public_id: str):
     db = get_session()
-    experience = moderation.public_story(session=db, public_id=public_id[:64])
+    experience = service.published_story(session=db, public_id=public_id[:64])
     if experience is None:
         abort(404)
     form = ReportForm()
@@ -42,8 +41,8 @@ def report(public_id: str):
         if honeypot_filled(form):
             abort(400)
         if form.validate_on_submit():
-            moderation.report(session=db, experience=experience, reason=form.reason.data, comment=form.comment.data or "",
-                              hide_at=current_app.config["REPORTS_TO_HIDE"])
+            service.report_story(session=db, experience=experience, reason=form.reason.data, comment=form.comment.data or "",
+                                 hide_at=setting("REPORTS_TO_HIDE"))
             return render_template("stories/reported.html")
         return render_template("stories/report.html", form=form, experience=experience), 400
     return render_template("stories/report.html", form=form, experience=experience)

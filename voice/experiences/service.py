@@ -1,20 +1,26 @@
-"""What a family can do with its experience: tell it, find it again with its
-receipt code, add to it, and delete it. Plain functions, no Flask request."""
+"""What a family can do with its experience (tell it, find it again with its
+receipt code, add to it, delete it) and what anyone may read of it (published
+stories). Plain functions: every input is a keyword argument, nothing from Flask.
+
+Words: an *experience* is what a family sends (its answers, tags and, if they
+wish, a *story*: the text). A *published story* is the moderated text of an
+experience that staff published with the family's consent.
+"""
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import delete as sql_delete
-from sqlmodel import Session, select
+from sqlalchemy import delete as sql_delete, func
+from sqlmodel import Session, col, select
 
 from .. import pii
-from ..metrics import rollup
+from ..hashing import SecretHasher
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import by_slugs
-from ..security import hash_secret, verify_secret
-from . import receipt
+from . import receipt, tally_hook
 from .models import (
     Experience,
     ExperienceContact,
@@ -22,7 +28,13 @@ from .models import (
     ExperienceService,
     FollowUp,
     ServiceAnswer,
+    StoryReport,
 )
+
+# Every write to an experience keeps the figures' tally in step (see tally_hook).
+tally_hook.install()
+
+PAGE_SIZE = 20
 
 
 @dataclass
@@ -47,7 +59,12 @@ class AlreadySubmitted(Exception):
 
 
 def pii_kinds_in(text: str) -> str:
-    return ",".join(sorted({match.kind for match in pii.find_pii(text)}))
+    return kinds_of(pii.find_pii(text))
+
+
+def kinds_of(matches) -> str:
+    """The kinds of personal data found, as stored ("national_id,phone")."""
+    return ",".join(sorted({match.kind for match in matches}))
 
 
 def contact_delete_after(today: date, retention_days: int) -> date:
@@ -55,9 +72,15 @@ def contact_delete_after(today: date, retention_days: int) -> date:
 
 
 def create_experience(
-    *, session: Session, data: NewExperience, today: date, contact_retention_days: int
+    *, session: Session, data: NewExperience, today: date, contact_retention_days: int, hasher: SecretHasher,
+    pii_kinds: str | None = None,
 ) -> tuple[Experience, str]:
-    """Store an experience; return it with its receipt code (shown once, never stored)."""
+    """Store an experience; return it with its receipt code (shown once, never stored).
+
+    ``pii_kinds``: what the caller's check already found in the story (so the text
+    is not searched twice); found here when not given. Nothing is flushed: the
+    experience and its tags are written in one go when the caller commits.
+    """
     if session.exec(select(Experience.id).where(Experience.form_token == data.form_token)).first():
         raise AlreadySubmitted
     services = by_slugs(Service, data.service_slugs, session=session)
@@ -78,49 +101,112 @@ def create_experience(
         story_lang=data.story_lang,
         page_lang=data.page_lang,
         consent_publish=data.consent_publish,
-        pii_kinds=pii_kinds_in(data.story),
+        pii_kinds=pii_kinds if pii_kinds is not None else pii_kinds_in(data.story),
         receipt_locator=locator,
-        receipt_hash=hash_secret(secret),
+        receipt_hash=hasher.hash(secret),
         form_token=data.form_token,
     )
-    session.add(experience)
-    session.flush()
-    session.add_all(ExperienceService(experience_id=experience.id, service_id=s.id) for s in services)
-    session.add_all(ExperienceDomain(experience_id=experience.id, domain_id=d.id) for d in domains)
+    experience.service_links = [ExperienceService(service_id=s.id) for s in services]
+    experience.domain_links = [ExperienceDomain(domain_id=d.id) for d in domains]
     if data.phone or data.email:
-        session.add(
-            ExperienceContact(
-                experience_id=experience.id,
-                phone=data.phone or None,
-                email=data.email or None,
-                delete_after=contact_delete_after(today, contact_retention_days),
-            )
+        experience.contact = ExperienceContact(
+            phone=data.phone or None, email=data.email or None,
+            delete_after=contact_delete_after(today, contact_retention_days),
         )
-    session.flush()
+    session.add(experience)
     return experience, code
 
 
-def find_by_receipt(*, session: Session, typed_code: str) -> Experience | None:
+def find_by_receipt(*, session: Session, typed_code: str, hasher: SecretHasher) -> Experience | None:
     """The experience a code belongs to, or None. Always spends one hash check,
     so a wrong code and an unknown code take the same time."""
     code = receipt.normalise(typed_code or "")
     if code is None:
-        verify_secret(None, "")
+        hasher.verify(None, "")
         return None
     locator, secret = receipt.split(code)
     candidates = session.exec(select(Experience).where(Experience.receipt_locator == locator)).all()
     found = None
     for candidate in candidates:
-        if verify_secret(candidate.receipt_hash, secret):
+        if hasher.verify(candidate.receipt_hash, secret):
             found = candidate
     if not candidates:
-        verify_secret(None, secret)
+        hasher.verify(None, secret)
     return found
+
+
+# -- Reading experiences with their tags (no N+1) -------------------------------------
+
+def tags_for(session: Session, experience_ids: list[int]):
+    """Services and domains of many experiences in two queries."""
+    services: dict[int, list[Service]] = defaultdict(list)
+    domains: dict[int, list[LifeDomain]] = defaultdict(list)
+    if experience_ids:
+        for link, service in session.exec(
+            select(ExperienceService, Service)
+            .join(Service, Service.id == ExperienceService.service_id)
+            .where(col(ExperienceService.experience_id).in_(experience_ids))
+            .order_by(Service.position)
+        ):
+            services[link.experience_id].append(service)
+        for link, domain in session.exec(
+            select(ExperienceDomain, LifeDomain)
+            .join(LifeDomain, LifeDomain.id == ExperienceDomain.domain_id)
+            .where(col(ExperienceDomain.experience_id).in_(experience_ids))
+            .order_by(LifeDomain.position)
+        ):
+            domains[link.experience_id].append(domain)
+    return services, domains
+
+
+def answers_for(session: Session, experience_ids: list[int]) -> dict[int, list[tuple[ServiceAnswer, Service]]]:
+    answers: dict[int, list] = defaultdict(list)
+    if experience_ids:
+        for answer, service in session.exec(
+            select(ServiceAnswer, Service)
+            .join(Service, Service.id == ServiceAnswer.service_id)
+            .where(col(ServiceAnswer.experience_id).in_(experience_ids))
+            .order_by(ServiceAnswer.created_at, ServiceAnswer.id)
+        ):
+            answers[answer.experience_id].append((answer, service))
+    return answers
+
+
+@dataclass
+class Listed:
+    experience: Experience
+    services: list[Service]
+    domains: list[LifeDomain]
+    area: Area | None
+    answers: list
+
+
+def listed(session: Session, experiences: list[Experience], with_answers: bool = False) -> list[Listed]:
+    """Experiences with their tags, area (and answers) in a fixed number of queries."""
+    ids = [e.id for e in experiences]
+    services, domains = tags_for(session, ids)
+    area_ids = {e.area_id for e in experiences if e.area_id}
+    areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_ids)))} if area_ids else {}
+    answers = answers_for(session, ids) if with_answers else {}
+    return [Listed(e, services[e.id], domains[e.id], areas.get(e.area_id), answers.get(e.id, [])) for e in experiences]
+
+
+def with_tags(query, *, service: str | None = None, area: str | None = None, domain: str | None = None):
+    """Narrow a query on Experience to those naming a service, area or domain (slugs)."""
+    if service:
+        query = query.where(col(Experience.id).in_(
+            select(ExperienceService.experience_id).join(Service).where(Service.slug == service)))
+    if domain:
+        query = query.where(col(Experience.id).in_(
+            select(ExperienceDomain.experience_id).join(LifeDomain).where(LifeDomain.slug == domain)))
+    if area:
+        query = query.where(col(Experience.area_id).in_(select(Area.id).where(Area.slug == area)))
+    return query
 
 
 @dataclass
 class ExperienceView:
-    """Everything the family sees of its own experience, loaded in a fixed number of queries."""
+    """Everything the family (or a moderator) sees of one experience, in a fixed number of queries."""
 
     experience: Experience
     services: list[Service]
@@ -133,26 +219,13 @@ class ExperienceView:
 
 def load_view(*, session: Session, experience: Experience) -> ExperienceView:
     eid = experience.id
-    services = session.exec(
-        select(Service).join(ExperienceService).where(ExperienceService.experience_id == eid).order_by(Service.position)
-    ).all()
-    domains = session.exec(
-        select(LifeDomain)
-        .join(ExperienceDomain)
-        .where(ExperienceDomain.experience_id == eid)
-        .order_by(LifeDomain.position)
-    ).all()
-    area = session.get(Area, experience.area_id) if experience.area_id else None
+    item = listed(session, [experience], with_answers=True)[0]
     follow_ups = session.exec(select(FollowUp).where(FollowUp.experience_id == eid).order_by(FollowUp.created_at)).all()
-    answers = session.exec(
-        select(ServiceAnswer, Service)
-        .join(Service, Service.id == ServiceAnswer.service_id)
-        .where(ServiceAnswer.experience_id == eid)
-        .order_by(ServiceAnswer.created_at)
-    ).all()
     has_contact = session.exec(select(ExperienceContact.id).where(ExperienceContact.experience_id == eid)).first()
-    return ExperienceView(experience, list(services), list(domains), area, list(follow_ups), list(answers), bool(has_contact))
+    return ExperienceView(experience, item.services, item.domains, item.area, list(follow_ups), item.answers, bool(has_contact))
 
+
+# -- The family's own experience ----------------------------------------------------------
 
 def add_follow_up(*, session: Session, experience: Experience, text: str, lang: str) -> FollowUp:
     follow_up = FollowUp(experience_id=experience.id, text=text.strip(), lang=lang, pii_kinds=pii_kinds_in(text))
@@ -162,13 +235,50 @@ def add_follow_up(*, session: Session, experience: Experience, text: str, lang: 
 
 
 def delete_experience(*, session: Session, experience: Experience) -> None:
-    """Delete for good: the story, its tags, contact, follow-ups and answers (by cascade);
-    the figures no longer count it."""
-    with rollup.tracked(session, experience.id):
-        session.execute(sql_delete(Experience).where(Experience.id == experience.id))
-    session.expunge(experience)
+    """Delete for good: the story, its tags, contact, follow-ups and answers (the
+    database cascades); the figures no longer count it."""
+    session.delete(experience)
+    session.flush()
 
 
 def purge_expired_contacts(*, session: Session, today: date) -> int:
     result = session.execute(sql_delete(ExperienceContact).where(ExperienceContact.delete_after <= today))
     return result.rowcount or 0
+
+
+# -- Published stories: what anyone may read ---------------------------------------------------
+
+def published_query():
+    """Experiences the public may read: published with consent, not hidden, never a serious concern."""
+    return select(Experience).where(
+        Experience.status == "published",
+        Experience.is_hidden == False,  # noqa: E712
+        Experience.serious_concern == False,  # noqa: E712
+        Experience.consent_publish == True,  # noqa: E712
+    )
+
+
+def published_stories(*, session: Session, service: str | None, area: str | None, domain: str | None,
+                      page: int) -> tuple[list[Listed], bool]:
+    """One page of published stories, newest decision first; and whether there is a next page."""
+    query = with_tags(published_query(), service=service, area=area, domain=domain)
+    rows = list(session.exec(query.order_by(col(Experience.decided_at).desc(), col(Experience.id).desc())
+                             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    return listed(session, rows[:PAGE_SIZE], with_answers=True), len(rows) > PAGE_SIZE
+
+
+def published_story(*, session: Session, public_id: str) -> Experience | None:
+    return session.exec(published_query().where(Experience.public_id == public_id)).first()
+
+
+def report_story(*, session: Session, experience: Experience, reason: str, comment: str, hide_at: int) -> None:
+    """Someone says a published story is wrong; at ``hide_at`` unresolved reports it is
+    hidden until a moderator decides again."""
+    session.add(StoryReport(experience_id=experience.id, reason=reason, comment=comment.strip()))
+    experience.report_count += 1
+    unresolved = session.exec(
+        select(func.count()).select_from(StoryReport).where(StoryReport.experience_id == experience.id, StoryReport.resolved == False)  # noqa: E712
+    ).one()  # autoflush: includes the report just added
+    if unresolved >= hide_at:
+        experience.is_hidden = True
+    session.add(experience)

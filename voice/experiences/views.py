@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext
 
 from .. import pii
-from ..db import get_session
 from ..extensions import limiter
 from ..forms import honeypot_filled
 from ..reference.models import Area, LifeDomain, Service
-from ..reference.service import choices
+from ..web.context import clock, hasher, locale_code, reference_choices, setting
+from ..web.db import get_session
 from . import labels, receipt, service
 from .forms import DeleteForm, ExperienceForm, FollowUpForm, ReceiptForm
 
@@ -23,17 +22,16 @@ receipt_limit = limiter.shared_limit("10 per minute;40 per hour", scope="receipt
 
 
 def _story_max() -> int:
-    return current_app.config["STORY_MAX_LENGTH"]
+    return setting("STORY_MAX_LENGTH")
 
 
 def _experience_form() -> ExperienceForm:
-    session = get_session()
     form = ExperienceForm(story_max=_story_max())
-    form.services.choices = choices(Service, session=session)
-    form.domains.choices = choices(LifeDomain, session=session)
-    form.area.choices = [("", "")] + choices(Area, session=session)
+    form.services.choices = reference_choices(Service)
+    form.domains.choices = reference_choices(LifeDomain)
+    form.area.choices = [("", "")] + reference_choices(Area)
     if request.method == "GET":
-        form.story_lang.data = g.locale.code
+        form.story_lang.data = locale_code()
         form.form_token.data = secrets.token_urlsafe(24)
     return form
 
@@ -47,7 +45,7 @@ def _to_new_experience(form: ExperienceForm) -> service.NewExperience:
         form_token=form.form_token.data or secrets.token_urlsafe(24),
         story=form.story.data or "",
         story_lang=form.story_lang.data,
-        page_lang=g.locale.code,
+        page_lang=locale_code(),
         area_slug=form.area.data or None,
         domain_slugs=form.domains.data or [],
         listened=form.listened.data or None,
@@ -58,8 +56,8 @@ def _to_new_experience(form: ExperienceForm) -> service.NewExperience:
     )
 
 
-def _contact_delete_date() -> date:
-    return service.contact_delete_after(date.today(), current_app.config["CONTACT_RETENTION_DAYS"])
+def _contact_delete_date():
+    return service.contact_delete_after(clock().today(), setting("CONTACT_RETENTION_DAYS"))
 
 
 def _render_form(form: ExperienceForm, status: int = 200, pii_segments=None, pii_kinds=()):
@@ -95,8 +93,10 @@ def new():
         experience, code = service.create_experience(
             session=get_session(),
             data=_to_new_experience(form),
-            today=date.today(),
-            contact_retention_days=current_app.config["CONTACT_RETENTION_DAYS"],
+            today=clock().today(),
+            contact_retention_days=setting("CONTACT_RETENTION_DAYS"),
+            hasher=hasher(),
+            pii_kinds=service.kinds_of(matches),
         )
     except service.AlreadySubmitted:
         return render_template("experiences/already_sent.html")
@@ -138,10 +138,10 @@ def mine():
     if not form.validate_on_submit():
         return render_template("experiences/lookup.html", form=form), 400
     session = get_session()
-    experience = service.find_by_receipt(session=session, typed_code=form.code.data)
+    experience = service.find_by_receipt(session=session, typed_code=form.code.data, hasher=hasher())
     if experience is None:
         return _not_found(form)
-    follow_up_form = FollowUpForm(story_max=_story_max(), formdata=None, code=form.code.data, lang=g.locale.code)
+    follow_up_form = FollowUpForm(story_max=_story_max(), formdata=None, code=form.code.data, lang=locale_code())
     return _status_page(service.load_view(session=session, experience=experience), follow_up_form)
 
 
@@ -150,7 +150,7 @@ def mine():
 def follow_up():
     form = FollowUpForm(story_max=_story_max())
     session = get_session()
-    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "")
+    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "", hasher=hasher())
     if experience is None:
         lookup = ReceiptForm(formdata=None, code=form.code.data)
         return _not_found(lookup)
@@ -166,7 +166,7 @@ def follow_up():
 def delete():
     form = DeleteForm()
     session = get_session()
-    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "")
+    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "", hasher=hasher())
     if experience is None or not form.validate_on_submit():
         return _not_found(ReceiptForm(formdata=None, code=form.code.data))
     if form.confirm.data != "yes":

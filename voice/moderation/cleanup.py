@@ -1,19 +1,15 @@
 """Export files are personal data too: keep them one day."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
-
-from flask import current_app
 
 KEEP_SECONDS = 24 * 3600
 
 
-def purge_export_files(now: float | None = None) -> int:
-    directory = Path(current_app.config["EXPORT_DIR"])
+def purge_export_files(*, directory: Path, now: float) -> int:
+    """Delete export files older than a day (``now``: seconds since the epoch, like file times)."""
     if not directory.is_dir():
         return 0
-    now = now or time.time()
     removed = 0
     for path in directory.glob("voice-export-*"):
         if now - path.stat().st_mtime > KEEP_SECONDS:

@@ -2,7 +2,8 @@
 
 Never contact details. Each story carries its stable pseudonymous id. Only the
 moderated text is exported (never the family's unredacted original). Cells that
-a spreadsheet would run as a formula are neutralised (SECURITY.md 23).
+a spreadsheet would run as a formula are neutralised (SECURITY.md 23). Plain
+Python: the engine, the directory and the language are arguments.
 """
 from __future__ import annotations
 
@@ -11,68 +12,96 @@ import json
 import logging
 import secrets
 import threading
-from datetime import datetime, time, timezone
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from flask import Flask
-from flask_babel import force_locale, gettext
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from ..experiences.models import Experience, ExperienceDomain, ExperienceService, ServiceAnswer
-from ..reference.models import Area, LifeDomain, Service
+from ..accounts.models import User
+from ..clock import OSLO
+from ..experiences.models import Experience, ServiceAnswer
+from ..experiences.service import tags_for, with_tags
+from ..locales import translator
+from ..reference.models import Area
+from ..spreadsheet import neutralise
 from .models import ExportJob
-from .service import tags_for
 
 log = logging.getLogger("voice.export")
-OSLO = ZoneInfo("Europe/Oslo")
 BATCH = 500
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value):
-    """A text cell a spreadsheet would treat as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated in the job's language
+    return message
 
 
-def headers() -> list[str]:
-    return [
-        gettext("Pseudonymous id"), gettext("Date"), gettext("Status"), gettext("Services"), gettext("Area"),
-        gettext("Life domains"), gettext("Was the help useful? (1-5, empty = don't know)"),
-        gettext("Felt listened to"), gettext("Services explained to"), gettext("Moderated text"),
-        gettext("Language of the text"), gettext("May be published"), gettext("Answered by the service"),
-        gettext("Change"),
-    ]
+HEADERS = [
+    N_("Pseudonymous id"), N_("Date"), N_("Status"), N_("Services"), N_("Area"), N_("Life domains"),
+    N_("Was the help useful? (1-5, empty = don't know)"), N_("Felt listened to"), N_("Services explained to"),
+    N_("Moderated text"), N_("Language of the text"), N_("May be published"), N_("Answered by the service"), N_("Change"),
+]
 
 
-def filtered_query(filters: dict):
+def headers(locale: str) -> list[str]:
+    words = translator(locale)
+    return [words.gettext(text) for text in HEADERS]
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+    service: str | None = None
+    area: str | None = None
+    domain: str | None = None
+    status: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()})
+
+    @classmethod
+    def from_json(cls, text: str) -> ExportFilters:
+        values = json.loads(text or "{}")
+        for key in ("date_from", "date_to"):
+            if values.get(key):
+                values[key] = date.fromisoformat(values[key])
+        return cls(**{k: values.get(k) for k in cls.__dataclass_fields__})
+
+
+def request_export(*, session: Session, user: User, filters: ExportFilters, file_format: str, purpose: str,
+                   locale: str) -> ExportJob:
+    """Record what a staff member asked for; the file is made by ``run_job``."""
+    if not user.may_export:
+        raise PermissionError("only staff export")
+    job = ExportJob(user_id=user.id, file_format=file_format, filters=filters.to_json(), purpose=purpose.strip(),
+                    locale=locale)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def filtered_query(filters: ExportFilters):
     query = select(Experience)
-    if filters.get("date_from"):
-        start = datetime.combine(datetime.fromisoformat(filters["date_from"]).date(), time.min, OSLO)
+    if filters.date_from:
+        start = datetime.combine(filters.date_from, time.min, OSLO)
         query = query.where(Experience.created_at >= start.astimezone(timezone.utc))
-    if filters.get("date_to"):
-        end = datetime.combine(datetime.fromisoformat(filters["date_to"]).date(), time.max, OSLO)
+    if filters.date_to:
+        end = datetime.combine(filters.date_to, time.max, OSLO)
         query = query.where(Experience.created_at <= end.astimezone(timezone.utc))
-    if filters.get("status"):
-        query = query.where(Experience.status == filters["status"])
-    if filters.get("service"):
-        query = query.where(col(Experience.id).in_(select(ExperienceService.experience_id).join(Service).where(Service.slug == filters["service"])))
-    if filters.get("domain"):
-        query = query.where(col(Experience.id).in_(select(ExperienceDomain.experience_id).join(LifeDomain).where(LifeDomain.slug == filters["domain"])))
-    if filters.get("area"):
-        query = query.where(col(Experience.area_id).in_(select(Area.id).where(Area.slug == filters["area"])))
+    if filters.status:
+        query = query.where(Experience.status == filters.status)
+    query = with_tags(query, service=filters.service, area=filters.area, domain=filters.domain)
     # Stories marked as a serious concern for a child are never exported.
     return query.where(Experience.serious_concern == False)  # noqa: E712
 
 
-def count(session: Session, filters: dict) -> int:
+def count(session: Session, filters: ExportFilters) -> int:
     return session.exec(select(func.count()).select_from(filtered_query(filters).subquery())).one()
 
 
-def rows(session: Session, filters: dict):
+def rows(session: Session, filters: ExportFilters):
     """Export rows in batches: a fixed number of queries per batch, never one per row."""
     areas = {a.id: a.slug for a in session.exec(select(Area))}
     last_id = 0
@@ -145,17 +174,15 @@ def _write_json(path: Path, head, data, progress):
 WRITERS = {"csv": _write_csv, "xlsx": _write_xlsx, "json": _write_json}
 
 
-def run_job(app: Flask, job_id: int) -> None:
+def run_job(*, engine: Engine, job_id: int, directory: Path) -> None:
     """Write the export file, updating the job's progress as it goes."""
-    engine = app.extensions["voice_engine"]
-    with app.app_context(), Session(engine) as session:
+    with Session(engine) as session:
         job = session.get(ExportJob, job_id)
         try:
-            filters = json.loads(job.filters)
+            filters = ExportFilters.from_json(job.filters)
             job.status, job.total = "running", count(session, filters)
             session.add(job)
             session.commit()
-            directory = Path(app.config["EXPORT_DIR"])
             directory.mkdir(parents=True, exist_ok=True)
             name = f"voice-export-{job.id}-{secrets.token_hex(8)}.{job.file_format}"
             done = 0
@@ -168,9 +195,7 @@ def run_job(app: Flask, job_id: int) -> None:
                     session.add(job)
                     session.commit()
 
-            with force_locale(job.locale):
-                head = headers()
-            WRITERS[job.file_format](directory / name, head, rows(session, filters), progress)
+            WRITERS[job.file_format](directory / name, headers(job.locale), rows(session, filters), progress)
             job.status, job.done, job.file_name = "done", done, name
         except Exception:  # noqa: BLE001 - any failure must end as a visible "failed" job
             log.exception("export %s failed", job_id)
@@ -181,7 +206,8 @@ def run_job(app: Flask, job_id: int) -> None:
         session.commit()
 
 
-def start_job(app: Flask, job_id: int) -> threading.Thread:
-    thread = threading.Thread(target=run_job, args=(app, job_id), name=f"export-{job_id}", daemon=True)
+def start_job(*, engine: Engine, job_id: int, directory: Path) -> threading.Thread:
+    thread = threading.Thread(target=run_job, kwargs={"engine": engine, "job_id": job_id, "directory": directory},
+                              name=f"export-{job_id}", daemon=True)
     thread.start()
     return thread

@@ -6,9 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..experiences.forms import story_language_choices
-from ..experiences.models import REPORT_REASONS
-from ..forms import CheckboxListField, HoneypotField, strip_text
+from ..forms import CheckboxListField, story_language_choices, strip_text
 
 DECISION_CHOICES = [
     ("published", _l("Publish (only with the family's consent)")),
@@ -16,12 +14,6 @@ DECISION_CHOICES = [
     ("rejected", _l("Reject (spam or abuse)")),
 ]
 CHANGE_CHOICES = [("none", _l("No change")), ("planned", _l("Change planned")), ("made", _l("Change made"))]
-REPORT_LABELS = {
-    "identifies": _l("It could show who someone is"),
-    "offensive": _l("It is offensive or hurtful"),
-    "untrue": _l("It is not true"),
-    "other": _l("Something else"),
-}
 STATUS_FILTER = [("", _l("All")), ("new", _l("New")), ("published", _l("Published")), ("internal", _l("Internal")), ("rejected", _l("Rejected"))]
 FORMATS = [("csv", "CSV"), ("xlsx", "XLSX (Excel)"), ("json", "JSON")]
 
@@ -43,13 +35,6 @@ class AnswerForm(FlaskForm):
     text = TextAreaField(_l("Answer"), filters=[strip_text], validators=[InputRequired(message=_l("Write the answer.")), Length(max=8000)])
     lang = SelectField(_l("Language of the answer"), choices=story_language_choices)
     change_status = RadioField(_l("What changes?"), choices=CHANGE_CHOICES, default="none")
-
-
-class ReportForm(FlaskForm):
-    reason = RadioField(_l("What is wrong with this story?"), choices=[(r, REPORT_LABELS[r]) for r in REPORT_REASONS],
-                        validators=[InputRequired(message=_l("Choose what is wrong."))])
-    comment = TextAreaField(_l("Tell us more (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)])
-    website = HoneypotField(_l("Leave this field empty"))
 
 
 class ExportForm(FlaskForm):

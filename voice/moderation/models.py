@@ -5,15 +5,22 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from ..db import UTCDateTime, utcnow
+from ..db import UTCDateTime, one_of, utcnow
+
+EXPORT_STATUSES = ("pending", "running", "done", "failed")
+EXPORT_FORMATS = ("csv", "xlsx", "json")
 
 
 class ExportJob(SQLModel, table=True):
     __tablename__ = "export_job"
+    __table_args__ = (
+        one_of("status", EXPORT_STATUSES, table="export_job"),
+        one_of("file_format", EXPORT_FORMATS, table="export_job"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    status: str = Field(default="pending", max_length=16)  # pending, running, done, failed
+    status: str = Field(default="pending", max_length=16)
     file_format: str = Field(max_length=8)
     filters: str = Field(default="{}", max_length=2000)  # JSON
     purpose: str = Field(max_length=300)

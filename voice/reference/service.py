@@ -1,11 +1,9 @@
-"""Reading and seeding reference data."""
+"""Reading and seeding reference data (services, areas, life domains)."""
 from __future__ import annotations
 
-from flask import g, has_request_context
-from flask_babel import gettext
 from sqlmodel import Session, select
 
-from ..db import get_session
+from ..locales import Translator
 from . import seed
 from .models import Area, LifeDomain, ReferenceName, Service
 
@@ -13,21 +11,18 @@ Reference = Service | Area | LifeDomain
 MODELS = {"service": Service, "area": Area, "life_domain": LifeDomain}
 
 
-def _names_for_locale() -> dict[tuple[str, int], str]:
-    """Admins' names for the page's language, loaded once per request."""
-    if "reference_names" not in g:
-        rows = get_session().exec(select(ReferenceName).where(ReferenceName.locale == g.locale.code))
-        g.reference_names = {(row.kind, row.ref_id): row.name for row in rows}
-    return g.reference_names
+class Names:
+    """Reference rows named in one language: an admin's name when one is given for
+    that language, else the catalog's translation of the row's source name.
+    Loads the admins' names once; one is made per page or message."""
 
+    def __init__(self, *, session: Session, translator: Translator):
+        self.translator = translator
+        rows = session.exec(select(ReferenceName).where(ReferenceName.locale == translator.code))
+        self._overrides = {(row.kind, row.ref_id): row.name for row in rows}
 
-def display_name(item: Reference) -> str:
-    """The name in the page's language: an admin's name if given, else the catalog's."""
-    if has_request_context() and "locale" in g:
-        override = _names_for_locale().get((item.__tablename__, item.id))
-        if override:
-            return override
-    return gettext(item.name)
+    def __call__(self, item: Reference) -> str:
+        return self._overrides.get((item.__tablename__, item.id)) or self.translator.gettext(item.name)
 
 
 def names_of(*, session: Session, kind: str, ref_id: int) -> dict[str, str]:
@@ -67,8 +62,9 @@ def by_slugs(model, slugs: list[str], *, session: Session) -> list:
     return list(session.exec(select(model).where(model.slug.in_(slugs), model.is_active)))
 
 
-def choices(model, *, session: Session) -> list[tuple[str, str]]:
-    return [(item.slug, display_name(item)) for item in active(model, session=session)]
+def choices(model, *, session: Session, names: Names) -> list[tuple[str, str]]:
+    """(slug, name) of the active rows, for a form's choices."""
+    return [(item.slug, names(item)) for item in active(model, session=session)]
 
 
 def seed_reference_data(*, session: Session) -> int:
@@ -86,6 +82,24 @@ def seed_reference_data(*, session: Session) -> int:
                 added += 1
     session.flush()
     return added
+
+
+class SlugTaken(ValueError):
+    """Another row of the same kind uses this short name."""
+
+
+def save(*, session: Session, kind: str, item: Reference | None, slug: str, name: str, position: int, is_active: bool,
+         names: dict[str, str]) -> Reference:
+    """Create or change a reference row and its names per language."""
+    model = MODELS[kind]
+    if slug_taken(model, slug, except_id=item.id if item else None, session=session):
+        raise SlugTaken(slug)
+    item = item or model(slug=slug, name=name)
+    item.slug, item.name, item.is_active, item.position = slug, name, is_active, position
+    session.add(item)
+    session.flush()
+    set_names(session=session, kind=kind, ref_id=item.id, names=names)
+    return item
 
 
 def slug_taken(model, slug: str, *, except_id: int | None, session: Session) -> bool:

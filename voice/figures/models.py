@@ -1,7 +1,7 @@
 """The monthly tally of moderated experiences that the figures are read from.
 
 One row per Trondheim calendar month x area x service x life domain, holding the
-sums the dashboard needs (see ``voice.metrics.rollup`` for how it is kept up to
+sums the dashboard needs (see ``voice.figures.rollup`` for how it is kept up to
 date and rebuilt). ``0`` in ``area_id`` means "area not given"; ``0`` in
 ``service_id`` or ``domain_id`` means "any": the row counts every experience of
 that month and area whatever services or domains it names. So the row

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of the figures (issue #6) on one million experiences.
 
-    .venv/bin/python bench/metrics_bench.py [--rows 1000000] [--repeats 5] [--database both|sqlite|postgresql]
+    .venv/bin/python bench/figures_bench.py [--rows 1000000] [--repeats 5] [--database both|sqlite|postgresql]
 
 For each database it:
 
@@ -51,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voice.metrics.tables import TREND_LENGTH  # noqa: E402
+from voice.figures.tables import TREND_LENGTH  # noqa: E402
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -274,7 +274,7 @@ MODERATED = "e.status IN ('published', 'internal')"
 
 def raw_statements(kind: str, *, area_id: int | None, service_id: int | None, now: datetime, trend: int) -> list[tuple[str, list]]:
     """The GROUP BY statements behind one dashboard view, as a developer would write them."""
-    from voice.metrics.service import Period
+    from voice.figures.service import Period
 
     period = Period.containing(kind, now)
     periods = [period.shifted(-i) for i in reversed(range(trend))]
@@ -315,9 +315,9 @@ TALLY_SUMS = ", ".join(f"sum({name})" for name in (
 
 
 def tally_statements(kind: str, *, area_id: int | None, service_id: int | None, now: datetime, trend: int) -> list[tuple[str, list]]:
-    """The GROUP BY statements on the monthly tally that the request now runs (voice/metrics/service.py
+    """The GROUP BY statements on the monthly tally that the request now runs (voice/figures/service.py
     ``tallies``): per area over the trend, per service and per life domain for the chosen period."""
-    from voice.metrics.service import Period
+    from voice.figures.service import Period
 
     period = Period.containing(kind, now)
     first = period.shifted(-(trend - 1)).first_day
@@ -410,6 +410,7 @@ def measure_upkeep(app, repeats: int) -> tuple[float, float]:
 
     from sqlmodel import Session, select
 
+    from voice.clock import utcnow
     from voice.experiences.models import Experience
     from voice.moderation.service import decide
 
@@ -421,7 +422,7 @@ def measure_upkeep(app, repeats: int) -> tuple[float, float]:
     def with_tally():
         with Session(engine) as session:
             decide(session=session, experience=session.get(Experience, target), moderator=moderator,
-                   decision="internal", published_story="")
+                   decision="internal", published_story="", now=utcnow())
             session.flush()
             session.rollback()
 
@@ -444,8 +445,9 @@ def check_upkeep(app, decisions: int = 200) -> int:
     from sqlalchemy import func
     from sqlmodel import Session, select
 
+    from voice.clock import utcnow
     from voice.experiences.models import Experience
-    from voice.metrics import rollup
+    from voice.figures import rollup
     from voice.moderation.service import decide, tag_and_decide
     from voice.reference.models import Area, Service
 
@@ -463,11 +465,11 @@ def check_upkeep(app, decisions: int = 200) -> int:
                 choice = "internal"
             decision = dict(decision=choice, published_story="Bench.", reject_reason="Bench.")
             if rnd.random() < 0.5:
-                tag_and_decide(session=session, experience=experience, moderator=moderator,
+                tag_and_decide(session=session, now=utcnow(), experience=experience, moderator=moderator,
                                service_slugs=rnd.sample(services, rnd.randint(1, 3)), area_slug=rnd.choice(areas),
                                domain_slugs=[], **decision)
             else:
-                decide(session=session, experience=experience, moderator=moderator, **decision)
+                decide(session=session, now=utcnow(), experience=experience, moderator=moderator, **decision)
             session.commit()
         return len(rollup.differences(session, limit=1_000_000))
 
@@ -540,8 +542,8 @@ def run_one(kind: str, rows: int, repeats: int, workdir: Path) -> tuple[dict, li
 
     from voice import create_app
     from voice.cli import alembic_config
-    from voice.metrics import rollup
-    from voice.metrics.models import ExperienceTally
+    from voice.figures import rollup
+    from voice.figures.models import ExperienceTally
     from voice.reference.service import seed_reference_data
 
     with temporary_database(kind, workdir) as url:
@@ -596,6 +598,7 @@ def main(argv=None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="voice-metrics-bench-"))
     os.environ["VOICE_INSTANCE_PATH"] = str(workdir / "instance")  # never write into the repository
     os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     load_before = os.getloadavg()
     table = {}
     loaded = {}

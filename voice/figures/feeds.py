@@ -20,7 +20,7 @@ from datetime import timezone
 
 from flask_babel import gettext as _
 
-from ..moderation.export import neutralise
+from ..spreadsheet import neutralise
 from . import charts, tables
 from .disclosure import REASON_SMALL, Cell
 

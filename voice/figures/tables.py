@@ -1,6 +1,6 @@
 """What Voice may publish: the raw tallies of ``service`` put through disclosure control.
 
-Every figure leaves here as a ``Cell`` of ``voice.metrics.disclosure`` (a value, or
+Every figure leaves here as a ``Cell`` of ``voice.figures.disclosure`` (a value, or
 suppressed with a reason). Dashboard, downloads and the monitoring feed all read
 the same ``Figures``, so they always agree.
 
@@ -42,13 +42,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
-from ..accounts.models import PARTNER_KINDS
+from ..accounts.models import PARTNER_KIND_NAMES, PARTNER_KINDS
 from ..experiences.models import EXPLAINED_MAX
 from ..reference.models import Area, LifeDomain, Service
-from ..reference.service import all_rows, display_name
+from ..reference.service import Names, all_rows
 from . import service
 from .disclosure import (
     REASON_SECONDARY,
@@ -291,15 +290,21 @@ class _Counts:
 # --------------------------------------------------------------------------
 
 
-def _cocreation(raw: dict, areas: list[Group], active_areas: set, policy: DisclosurePolicy) -> CoCreation:
-    from ..accounts.forms import KIND_LABELS
+def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated by ``names.translator``
+    return message
 
+
+AREA_NOT_GIVEN = N_("Area not given")
+ALL = N_("All")
+
+
+def _cocreation(raw: dict, areas: list[Group], active_areas: set, policy: DisclosurePolicy, words) -> CoCreation:
     kinds = list(PARTNER_KINDS) + sorted({kind for _, kind in raw} - set(PARTNER_KINDS))
-    kind_groups = [Group(kind, str(KIND_LABELS.get(kind, kind))) for kind in kinds]
+    kind_groups = [Group(kind, words.gettext(PARTNER_KIND_NAMES[kind]) if kind in PARTNER_KIND_NAMES else kind) for kind in kinds]
     used_areas = {area for area, _ in raw}
     area_groups = [g for g in areas if g.id in active_areas or g.id in used_areas]
     if None in used_areas or not area_groups:
-        area_groups.append(Group(NO_AREA, str(_l("Area not given"))))
+        area_groups.append(Group(NO_AREA, words.gettext(AREA_NOT_GIVEN)))
     ids = [_key(g) for g in area_groups]
 
     def cell(area_id, kind) -> service.CoTally:
@@ -316,7 +321,7 @@ def _cocreation(raw: dict, areas: list[Group], active_areas: set, policy: Disclo
     signups = suppress_two_way([[cell(a, k).signups for k in kinds] for a in ids], policy)
     by_area = [rates(g, sum((cell(a, k) for k in kinds), service.CoTally())) for g, a in zip(area_groups, ids)]
     by_kind = [rates(g, sum((cell(a, g.key) for a in ids), service.CoTally())) for g in kind_groups]
-    total = rates(Group("all", str(_l("All"))), sum(raw.values(), service.CoTally()))
+    total = rates(Group("all", words.gettext(ALL)), sum(raw.values(), service.CoTally()))
     return CoCreation(area_groups, kind_groups, sessions, signups, by_area, by_kind, total)
 
 
@@ -325,10 +330,13 @@ def _cocreation(raw: dict, areas: list[Group], active_areas: set, policy: Disclo
 # --------------------------------------------------------------------------
 
 
-def build(*, session: Session, period: Period, filters: Filters, policy: DisclosurePolicy, now: datetime) -> Figures:
-    """All figures of one view: a period and the chosen filters."""
+def build(*, session: Session, period: Period, filters: Filters, policy: DisclosurePolicy, now: datetime,
+          names: Names) -> Figures:
+    """All figures of one view: a period and the chosen filters, with groups named by
+    ``names`` (the reader's language)."""
+    words = names.translator
     rows = {name: all_rows(model, session=session) for name, model in _MODELS.items()}
-    groups = {name: [Group(row.slug, display_name(row), row.id) for row in rows[name]] for name in DIMENSIONS}
+    groups = {name: [Group(row.slug, names(row), row.id) for row in rows[name]] for name in DIMENSIONS}
     inactive = {name: {row.id for row in rows[name] if not row.is_active} for name in DIMENSIONS}
     chosen_ids = {"area": filters.area_id, "service": filters.service_id, "domain": filters.domain_id}
     chosen = {name: next((g for g in groups[name] if g.id == chosen_ids[name]), None) for name in DIMENSIONS}
@@ -364,7 +372,7 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
     for name in DIMENSIONS:
         used[name].add(chosen_ids[name])  # the chosen group is always listed, even if inactive
     listed = {name: _active_or_used(groups[name], used[name], inactive[name]) for name in DIMENSIONS}
-    listed["area"] = listed["area"] + [Group(NO_AREA, str(_l("Area not given")))]
+    listed["area"] = listed["area"] + [Group(NO_AREA, words.gettext(AREA_NOT_GIVEN))]
 
     def tallies_at(index: int) -> dict[str, dict]:
         return {"area": _in_period(area_raw, index), "service": _in_period(link_raw["service"], index),
@@ -403,7 +411,7 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
     # The chosen period.
     at = tallies_at(last)
     summary_tally = slice_tally(last)
-    summary_group = chosen[single] if single else Group("all", str(_l("All")))
+    summary_group = chosen[single] if single else Group("all", words.gettext(ALL))
     summary = _shares(summary_group, summary_tally, trend[-1].experiences, policy,
                       **_answer_shares(summary_tally, policy))
     distribution = None
@@ -427,7 +435,8 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
         breakdowns[name] = rows
 
     active_areas = {g.id for g in groups["area"]} - inactive["area"]
-    cocreation = _cocreation(service.cocreation(session=session, period=period, now=now), groups["area"], active_areas, policy)
+    cocreation = _cocreation(service.cocreation(session=session, period=period, now=now), groups["area"], active_areas, policy,
+                             words)
     return Figures(
         period=period, periods=periods, now=now, policy=policy, chosen=chosen, counts_shown=counts_shown,
         summary=summary, distribution=distribution, trend=trend, by_area=breakdowns["area"],

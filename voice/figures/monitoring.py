@@ -27,7 +27,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, multiproces
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 
-from ..db import get_session, utcnow
+from ..web.context import clock, reference_names
+from ..web.db import get_session
 from . import tables
 from .disclosure import Cell
 from .service import PERIOD_TYPES, Filters, Period
@@ -76,9 +77,8 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _record(exc):
-        # pytest-flask keeps one app context (one g) for many requests: always pop.
-        started = g.pop("metrics_started", None)
-        status = g.pop("metrics_status", None)
+        started = g.get("metrics_started")
+        status = g.get("metrics_status")
         if started is None:
             return
         endpoint = request.endpoint or "unmatched"
@@ -122,11 +122,12 @@ class FiguresCollector:
         return []  # registering must not run the queries
 
     def collect(self):
-        if not has_request_context() or request.endpoint != "metrics.metrics":
+        if not has_request_context() or request.endpoint != "figures.monitoring_feed":
             return
         wanted = [kind for kind in request.args.getlist("period_type") if kind in PERIOD_TYPES] or list(PERIOD_TYPES)
-        now = utcnow()
+        now = clock().now()
         session = get_session()
+        names = reference_names()
         policy = current_app.extensions[POLICY_EXTENSION]
         group_labels = ["period_type", "period", "dimension", "group"]
         families = {
@@ -144,7 +145,7 @@ class FiguresCollector:
         }
         for kind in wanted:
             period = Period.containing(kind, now)
-            figures = tables.build(session=session, period=period, filters=Filters(), policy=policy, now=now)
+            figures = tables.build(session=session, period=period, filters=Filters(), policy=policy, now=now, names=names)
             self._experiences(families, figures, [kind, period.key])
             self._cocreation(families, figures, [kind, period.key])
         yield from families.values()

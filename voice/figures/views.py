@@ -20,14 +20,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..db import get_session, utcnow
 from ..extensions import limiter
 from ..reference.models import Area, LifeDomain, Service
-from ..reference.service import choices
+from ..web.context import clock, reference_choices, reference_names
+from ..web.db import get_session
 from . import charts, feeds, monitoring, tables
 from .service import PERIOD_TYPES, Filters, Period
 
-bp = Blueprint("metrics", __name__, url_prefix="/figures")
+bp = Blueprint("figures", __name__, url_prefix="/figures")
 
 DEFAULT_PERIOD_TYPE = "quarter"
 _MAX_ARG = 64
@@ -85,9 +85,10 @@ def _policy():
 
 def _figures():
     db = get_session()
-    now = utcnow()
+    now = clock().now()
     query = read_query(db, now)
-    figures = tables.build(session=db, period=query.period, filters=query.filters, policy=_policy(), now=now)
+    figures = tables.build(session=db, period=query.period, filters=query.filters, policy=_policy(), now=now,
+                           names=reference_names())
     return db, query, figures
 
 
@@ -134,14 +135,14 @@ def _links(query: Query, figures: tables.Figures, period_keys: set[str]) -> dict
     """Where the page's links lead: the period before and after, every group of the
     breakdowns (the same view narrowed to it), and back to all experiences."""
     def view(**changes) -> str:
-        return url_for("metrics.dashboard", **query.args(**changes))
+        return url_for("figures.dashboard", **query.args(**changes))
 
     before, after = query.period.previous(), query.period.next()
     rows = {"area": figures.by_area, "service": figures.by_service, "domain": figures.by_domain}
     return {
         "previous": (before, view(period=before.key)) if before.key in period_keys else None,
         "next": (after, view(period=after.key)) if after <= Period.containing(query.period_type, figures.now) else None,
-        "all": url_for("metrics.dashboard", period_type=query.period_type, period=query.period.key) if figures.filtered else None,
+        "all": url_for("figures.dashboard", period_type=query.period_type, period=query.period.key) if figures.filtered else None,
         "groups": {name: {row.group.key: view(**{name: row.group.key}) for row in group_rows if row.group.key != tables.NO_AREA}
                    for name, group_rows in rows.items()},
     }
@@ -154,19 +155,19 @@ def dashboard():
     options = {
         "period_type": [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
         "period": [(p.key, charts.period_label(p)) for p in tables.period_options(query.period_type, first=figures.first_at, now=now)],
-        "service": choices(Service, session=db),
-        "area": choices(Area, session=db),
-        "domain": choices(LifeDomain, session=db),
+        "service": reference_choices(Service),
+        "area": reference_choices(Area),
+        "domain": reference_choices(LifeDomain),
     }
     if query.period.key not in {key for key, _label in options["period"]}:
         options["period"].append((query.period.key, charts.period_label(query.period)))
-    downloads = {fmt: url_for("metrics.download", fmt=fmt, **query.args()) for fmt in feeds.FORMATS}
+    downloads = {fmt: url_for("figures.download", fmt=fmt, **query.args()) for fmt in feeds.FORMATS}
     jsonstat_tables = {
-        table: url_for("metrics.download", fmt="jsonstat", table=table, **query.args()) for table in feeds.JSONSTAT_TABLES
+        table: url_for("figures.download", fmt="jsonstat", table=table, **query.args()) for table in feeds.JSONSTAT_TABLES
     }
     links = _links(query, figures, {key for key, _label in options["period"]})
     return render_template(
-        "metrics/dashboard.html", figures=figures, query=query, options=options, charts=_chart_set(figures),
+        "figures/dashboard.html", figures=figures, query=query, options=options, charts=_chart_set(figures),
         fmt=charts, downloads=downloads, jsonstat_tables=jsonstat_tables, links=links,
     )
 
@@ -187,7 +188,7 @@ def download(fmt: str):
 
 @bp.route("/metrics")
 @limiter.limit("120 per minute")
-def metrics():
+def monitoring_feed():
     """OpenMetrics / Prometheus text for monitoring systems, behind a bearer token."""
     token = current_app.config.get("METRICS_TOKEN") or ""
     if not token:

@@ -9,14 +9,14 @@ none).
 
 Two ways in, which must always agree (tests prove it):
 
-* ``tracked(session, experience_id)``: the service functions that change what
-  the figures read (moderation decisions, tags, answers, deletion) run inside
-  it. It locks the experience row, reads the experience's contribution before
-  and after, and adds the difference to the tally with "insert, or add to the
-  row already there" (``ON CONFLICT DO UPDATE``). The additions are atomic per
-  row on both databases, and rows are always touched in the same order, so
-  concurrent decisions cannot lose an update or deadlock. ``added`` is the same
-  for an experience stored outside ``tracked`` (sample data, tests).
+* The experiences' write hook (voice/experiences/service.py), run by every flush
+  that changes what the figures read (an experience's status, area or answers,
+  its tags, its answers, its deletion), whoever writes: it ``lock``s the
+  experiences concerned, reads their ``contribution`` before and after the
+  flush, and adds the difference to the tally with "insert, or add to the row
+  already there" (``ON CONFLICT DO UPDATE``). The additions are atomic per row
+  on both databases, and rows are always touched in the same order, so
+  concurrent decisions cannot lose an update or deadlock.
 * ``rebuild(session)``: computes every month again with INSERT ... SELECT ...
   GROUP BY, one month at a time (``flask voice figures --rebuild``; also run
   by ``flask voice migrate`` when the tally is empty but moderated experiences
@@ -28,18 +28,19 @@ storing a new story never touches the tally.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from ..experiences.models import EXPLAINED_MAX, Experience, ExperienceDomain, ExperienceService, ServiceAnswer
 from .models import EXPLAINED_COLUMNS, MEASURES, ExperienceTally
-from .service import CHANGE_STATUSES_COUNTED, MODERATED, OSLO, USEFUL_FROM, Period, count_if
+from .periods import CHANGE_STATUSES_COUNTED, MODERATED, OSLO, USEFUL_FROM, Period, count_if
 
 assert len(EXPLAINED_COLUMNS) == EXPLAINED_MAX + 1
 
@@ -83,7 +84,7 @@ class _Facts:
     answers: tuple[tuple[int, str], ...]  # (service id, change status)
 
 
-def _facts(session: Session, experience_id: int) -> _Facts | None:
+def _facts(session: Connection | Session, experience_id: int) -> _Facts | None:
     row = session.execute(
         select(_e.c.created_at, _e.c.status, _e.c.area_id, _e.c.usefulness, _e.c.listened, _e.c.services_explained)
         .where(_e.c.id == experience_id)
@@ -100,7 +101,7 @@ def _facts(session: Session, experience_id: int) -> _Facts | None:
     )
 
 
-def contribution(session: Session, experience_id: int) -> Contribution:
+def contribution(session: Connection | Session, experience_id: int) -> Contribution:
     """What one experience adds to the tally, row by row (empty when it does not count)."""
     facts = _facts(session, experience_id)
     if facts is None:
@@ -143,54 +144,37 @@ def _difference(before: Contribution, after: Contribution) -> Contribution:
     return changes
 
 
-def _add(session: Session, changes: Contribution) -> None:
+def _dialect(connection: Connection | Session) -> str:
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    return bind.dialect.name
+
+
+def _add(connection: Connection | Session, changes: Contribution) -> None:
     """Add ``changes`` to the tally: insert missing rows, add to existing ones (in key order)."""
     if not changes:
         return
-    dialect = session.get_bind().dialect.name
-    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    build = pg_insert if _dialect(connection) == "postgresql" else sqlite_insert
     statement = build(_t)
     statement = statement.on_conflict_do_update(
         index_elements=list(KEY),
         set_={name: _t.c[name] + statement.excluded[name] for name in MEASURES},
     )
     rows = [dict(zip(KEY, key)) | dict(zip(MEASURES, values)) for key, values in sorted(changes.items())]
-    session.execute(statement, rows)
+    connection.execute(statement, rows)
 
 
-def _lock(session: Session, experience_id: int) -> None:
-    """Take the experience's row lock before reading it (a no-op UPDATE: on PostgreSQL
-    a row lock until commit, on SQLite the database's write lock), so that two
-    transactions changing the same experience cannot both read the same "before"."""
-    session.flush()
-    session.execute(update(_e).where(_e.c.id == experience_id).values(id=_e.c.id))
+def add_difference(connection: Connection, before: Contribution, after: Contribution) -> None:
+    """Bring the tally from an experience's contribution ``before`` to ``after``."""
+    _add(connection, _difference(before, after))
 
 
-@contextmanager
-def tracked(session: Session, experience_id: int):
-    """Run a change to one experience (its status, area, tags, answers, or its deletion)
-    and bring the tally along in the same transaction. Blocks may nest: only the
-    outermost one for an experience counts, so several changes made together
-    (tags and decision) touch the tally once, in key order."""
-    active = session.info.setdefault("rollup_tracked", set())
-    if experience_id in active:
-        yield
-        return
-    active.add(experience_id)
-    try:
-        _lock(session, experience_id)
-        before = contribution(session, experience_id)
-        yield
-        session.flush()
-        _add(session, _difference(before, contribution(session, experience_id)))
-    finally:
-        active.discard(experience_id)
-
-
-def added(session: Session, experience_id: int) -> None:
-    """Count an experience stored (with its tags and answers) outside ``tracked``."""
-    session.flush()
-    _add(session, contribution(session, experience_id))
+def lock(connection: Connection, experience_ids: Iterable[int]) -> None:
+    """Take the experiences' row locks (in id order) before reading them (a no-op UPDATE:
+    on PostgreSQL a row lock until commit, on SQLite the database's write lock), so
+    that two transactions changing the same experience cannot both read the same
+    "before"."""
+    for experience_id in sorted(experience_ids):
+        connection.execute(update(_e).where(_e.c.id == experience_id).values(id=_e.c.id))
 
 
 # --------------------------------------------------------------------------

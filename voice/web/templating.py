@@ -1,21 +1,33 @@
-"""Helpers templates use for display only (no logic that decides anything)."""
+"""Helpers templates use for display only (no logic that decides anything), and
+the one choice between a whole page and the fragment an htmx request asks for."""
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_time
-from markupsafe import Markup
 from flask_login import current_user
+from markupsafe import Markup
 
-from .reference.service import display_name
-from .security import clean_html
+from ..htmlclean import clean_html
+from .context import reference_names
+
+
+def wants_fragment() -> bool:
+    """An htmx request (not a boosted link, not a history restore) gets only the part it swaps."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_page(template: str, *, fragment: str | None = None, **context) -> str:
+    """``fragment`` for an htmx request that swaps a part of the page, else the whole ``template``."""
+    return render_template(fragment if fragment and wants_fragment() else template, **context)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        ref_name=display_name,
+        ref_name=lambda item: reference_names()(item),
         format_date=format_date,
         format_datetime=format_datetime,
         format_time=format_time,
@@ -39,25 +51,19 @@ def init_app(app: Flask) -> None:
             if static_hashes[filename]:
                 values["v"] = static_hashes[filename]
 
-    @app.before_request
-    def _forget_request_caches():
-        # pytest-flask keeps one app context (and so one g) across requests.
-        for key in ("reference_names", "account", "csrf_token", "_login_user"):
-            g.pop(key, None)
-
     @app.context_processor
     def _staff_navigation():
         """The moderators' count of waiting stories, only for signed-in staff."""
         from sqlalchemy.exc import SQLAlchemyError
 
+        from ..moderation.service import waiting_count
         from .db import get_session
-        from .moderation.service import waiting_count
 
         try:
             if not current_user.is_authenticated:
                 return {"account": None, "waiting_count": None}
             account = current_user.user
-            waiting = waiting_count(session=get_session(), user=account) if account.role in ("moderator", "admin") else None
+            waiting = waiting_count(session=get_session(), user=account) if account.may_moderate else None
         except SQLAlchemyError:  # the error page for a database outage must still render
             return {"account": None, "waiting_count": None}
         return {"account": account, "waiting_count": waiting}
