@@ -43,11 +43,14 @@ run: seed
 browser-deps:
 	./.ci/browser-deps
 
+# The import contracts (pyproject.toml) first: a broken layer fails the build before any test runs.
 test: compile browser-deps
-	$(BIN)/python -m pytest
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n auto
 
 test-fast: compile
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n auto -m "not browser"
 
 bench: compile
 	$(BIN)/python bench/run_http.py

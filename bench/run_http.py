@@ -92,12 +92,12 @@ from voice.clock import utcnow
 app = create_app()
 with Session(app.extensions["voice_engine"]) as session:
     starts = utcnow().replace(microsecond=0) + timedelta(days=30)
-    row = CoSession(public_id="bench-" + secrets.token_hex(6), title="Bench session", kind="workshop",
+    cosession = CoSession(public_id="bench-" + secrets.token_hex(6), title="Bench session", kind="workshop",
                     venue="Bench hall", starts_at=starts, ends_at=starts + timedelta(hours=2),
                     capacity=int(sys.argv[1]), status="published", languages="nb")
-    session.add(row)
+    session.add(cosession)
     session.commit()
-    print(row.public_id)
+    print(cosession.public_id)
 """
 WRK_TIMEOUT = "10s"  # a submission queues behind others; never count it as lost too early
 STEP_TIMEOUT = 180  # seconds, for migrate, seed and each subprocess step

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
+from voice.clock import utcnow
 from voice.experiences.service import NewExperience, create_experience
 
 
@@ -18,7 +19,7 @@ def make_experience(app, db, **overrides):
     )
     data.update(overrides)
     experience, code = create_experience(
-        session=db, data=NewExperience(**data), today=date.today(), contact_retention_days=90,
+        session=db, data=NewExperience(**data), now=utcnow(), contact_retention_days=90,
         hasher=app.extensions["voice_hasher"],
     )
     db.commit()
@@ -46,7 +47,7 @@ def make_user(app, db, role="moderator", email=None, totp=True, **extra):
 
 def make_session(app, db, organiser=None, *, capacity=5, day=None, start="17:00", end="19:00", status="published", **fields):
     """Store a published co-creation session (by staff unless a partner is given)."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from voice.cocreation.service import SessionInput, create_sessions
 
@@ -56,9 +57,9 @@ def make_session(app, db, organiser=None, *, capacity=5, day=None, start="17:00"
                         kind=fields.pop("kind", "meeting-place"), venue=fields.pop("venue", "Saupstad senter"),
                         day=day or date.today() + timedelta(days=10), start_time=start, end_time=end, capacity=capacity,
                         area_slug=fields.pop("area_slug", "saupstad"), **fields)
-    rows = create_sessions(session=db, data=data, organiser=organiser)
-    for row in rows:
-        row.status = status
-        db.add(row)
+    cosessions = create_sessions(session=db, data=data, organiser=organiser)
+    for cosession in cosessions:
+        cosession.status = status
+        db.add(cosession)
     db.commit()
-    return rows[0] if len(rows) == 1 else rows
+    return cosessions[0] if len(cosessions) == 1 else cosessions

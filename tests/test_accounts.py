@@ -311,3 +311,36 @@ def test_an_authenticator_code_cannot_be_used_twice(app, client, post, db):
     replay = other.post("/staff/login/code", data={"csrf_token": token, "code": code})
     assert replay.status_code == 400
     assert other.get("/moderation/").status_code == 302
+
+
+def test_a_refusal_is_answered_at_once_and_audited_while_the_request_holds_the_write_lock(app, client, staff, db):
+    """The request touches its session row (a write: the database's write lock on SQLite);
+    the refusal's audit entry is written on the same connection after the rollback,
+    never on a second one that would wait for that lock (a 503 after the lock timeout,
+    and the refusal lost)."""
+    user = staff("partner")
+    record = db.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    record.last_seen_at = utcnow() - timedelta(minutes=5)  # so this request writes it again
+    db.add(record)
+    db.commit()
+    response = client.get("/moderation/?lang=en")
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.get_data(as_text=True)
+    db.expire_all()
+    denied = db.exec(select(AuditEntry).where(AuditEntry.action == "access_denied")).one()
+    assert (denied.actor_id, denied.target_id, denied.remote_addr) == (user.id, "/moderation/", "127.0.0.1")
+
+
+def test_a_refused_look_at_a_restricted_story_is_audited(app, client, staff, db):
+    from .factories import make_experience
+
+    experience, _ = make_experience(app, db)
+    experience.serious_concern = True
+    db.add(experience)
+    db.commit()
+    staff("moderator")  # not trusted with serious concerns
+    response = client.get(f"/moderation/experiences/{experience.public_id}")
+    assert response.status_code == 404
+    db.expire_all()
+    denied = db.exec(select(AuditEntry).where(AuditEntry.action == "access_denied")).one()
+    assert (denied.target_type, denied.target_id) == ("experience", experience.public_id)

@@ -24,8 +24,8 @@ def signup_form(**overrides):
     return data
 
 
-def sign_up(post, row, **overrides):
-    return post(f"/sessions/{row.public_id}/signup?lang=en", signup_form(**overrides), token_from=f"/sessions/{row.public_id}")
+def sign_up(post, cosession, **overrides):
+    return post(f"/sessions/{cosession.public_id}/signup?lang=en", signup_form(**overrides), token_from=f"/sessions/{cosession.public_id}")
 
 
 def manage_link(response) -> str:
@@ -45,14 +45,14 @@ def test_a_family_finds_a_session_in_its_area(app, client, db):
 
 
 def test_sign_up_without_an_account_and_cancel_by_private_link(app, client, post, db):
-    row = make_session(app, db, capacity=5)
-    response = sign_up(post, row, email="amina@example.no")
+    cosession = make_session(app, db, capacity=5)
+    response = sign_up(post, cosession, email="amina@example.no")
     assert response.status_code == 200
     assert "You are signed up" in response.get_data(as_text=True)
     signup = db.exec(select(Signup)).one()
     assert (signup.status, signup.adults, signup.children, signup.interpreter_lang) == ("confirmed", 1, 2, "ar")
-    db.refresh(row)
-    assert row.seats_taken == 3
+    db.refresh(cosession)
+    assert cosession.seats_taken == 3
     mail = db.exec(select(OutboxMessage)).one()
     assert mail.to_address == "amina@example.no" and mail.attachment_type == "text/calendar"
 
@@ -63,14 +63,14 @@ def test_sign_up_without_an_account_and_cancel_by_private_link(app, client, post
     done = post(link + "/cancel?lang=en", {}, token_from=link)
     assert "Your place is cancelled" in done.get_data(as_text=True)
     db.expire_all()
-    assert db.get(Signup, signup.id).status == "cancelled" and db.get(CoSession, row.id).seats_taken == 0
+    assert db.get(Signup, signup.id).status == "cancelled" and db.get(CoSession, cosession.id).seats_taken == 0
 
 
 def test_capacity_waiting_list_and_promotion_in_order(app, client, post, db):
-    row = make_session(app, db, capacity=4)
-    first = sign_up(post, row, form_token="a" * 30, adults="2", children="1", email="first@example.no")
-    second = sign_up(post, row, form_token="b" * 30, adults="1", children="1", email="second@example.no")
-    sign_up(post, row, form_token="c" * 30, adults="1", children="0", email="third@example.no")
+    cosession = make_session(app, db, capacity=4)
+    first = sign_up(post, cosession, form_token="a" * 30, adults="2", children="1", email="first@example.no")
+    second = sign_up(post, cosession, form_token="b" * 30, adults="1", children="1", email="second@example.no")
+    sign_up(post, cosession, form_token="c" * 30, adults="1", children="0", email="third@example.no")
     assert "You are signed up" in first.get_data(as_text=True)
     assert "You are on the waiting list" in second.get_data(as_text=True)
     statuses = {s.email: s.status for s in db.exec(select(Signup))}
@@ -81,27 +81,27 @@ def test_capacity_waiting_list_and_promotion_in_order(app, client, post, db):
     db.expire_all()
     statuses = {s.email: s.status for s in db.exec(select(Signup))}
     assert statuses["second@example.no"] == "confirmed"
-    assert db.get(CoSession, row.id).seats_taken == 3
+    assert db.get(CoSession, cosession.id).seats_taken == 3
     promoted_mail = [m for m in db.exec(select(OutboxMessage)) if m.to_address == "second@example.no"]
     assert any("free" in m.subject.lower() or "ledig" in m.subject.lower() for m in promoted_mail)
 
 
 def test_no_double_sign_up(app, client, post, db):
-    row = make_session(app, db)
-    assert sign_up(post, row, email="amina@example.no").status_code == 200
-    again = sign_up(post, row, form_token="z" * 30, email="AMINA@example.no")
+    cosession = make_session(app, db)
+    assert sign_up(post, cosession, email="amina@example.no").status_code == 200
+    again = sign_up(post, cosession, form_token="z" * 30, email="AMINA@example.no")
     assert again.status_code == 409 and "already signed up" in again.get_data(as_text=True)
-    same_form = sign_up(post, row)
+    same_form = sign_up(post, cosession)
     assert same_form.status_code == 409
     assert len(db.exec(select(Signup)).all()) == 1
 
 
 def test_concurrent_sign_ups_never_over_book(app, db):
-    row = make_session(app, db, capacity=5)
+    cosession = make_session(app, db, capacity=5)
     clients, tokens = [], []
     for n in range(16):
         c = app.test_client()
-        tokens.append(CSRF_RE.search(c.get(f"/sessions/{row.public_id}").get_data(as_text=True)).group(1))
+        tokens.append(CSRF_RE.search(c.get(f"/sessions/{cosession.public_id}").get_data(as_text=True)).group(1))
         clients.append(c)
     barrier = threading.Barrier(len(clients))
     results = [None] * len(clients)
@@ -109,7 +109,7 @@ def test_concurrent_sign_ups_never_over_book(app, db):
     def go(n):
         barrier.wait()
         results[n] = clients[n].post(
-            f"/sessions/{row.public_id}/signup",
+            f"/sessions/{cosession.public_id}/signup",
             data={"csrf_token": tokens[n], **signup_form(form_token=f"race-{n:02d}-" + "x" * 20, adults="1", children="0")},
             environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"},
         ).status_code
@@ -126,15 +126,15 @@ def test_concurrent_sign_ups_never_over_book(app, db):
     assert sorted(s.form_token for s in stored) == sorted(f"race-{n:02d}-" + "x" * 20 for n in acknowledged)
     confirmed = [s for s in stored if s.status == "confirmed"]
     assert len(confirmed) == min(5, len(acknowledged))
-    assert db.get(CoSession, row.id).seats_taken == len(confirmed) <= 5
+    assert db.get(CoSession, cosession.id).seats_taken == len(confirmed) <= 5
 
 
 def test_the_database_refuses_over_booking(app, db):
     from sqlalchemy.exc import IntegrityError
 
-    row = make_session(app, db, capacity=2)
-    row.seats_taken = 3
-    db.add(row)
+    cosession = make_session(app, db, capacity=2)
+    cosession.seats_taken = 3
+    db.add(cosession)
     with pytest.raises(IntegrityError):
         db.commit()
     db.rollback()
@@ -160,16 +160,16 @@ def test_a_weekly_series_keeps_its_wall_clock_time_across_dst(app, db):
 
 
 def test_icalendar_output_parses_back(app, client, db):
-    row = make_session(app, db, title="Språkkafé <b>æøå</b>", description="<p>Kom!</p><script>x()</script>")
-    single = Calendar.from_ical(client.get(f"/sessions/{row.public_id}/calendar.ics").data)
+    cosession = make_session(app, db, title="Språkkafé <b>æøå</b>", description="<p>Kom!</p><script>x()</script>")
+    single = Calendar.from_ical(client.get(f"/sessions/{cosession.public_id}/calendar.ics").data)
     events = list(single.walk("VEVENT"))
     assert len(events) == 1
     event = events[0]
     assert str(event["SUMMARY"]) == "Språkkafé <b>æøå</b>"
-    assert event.decoded("DTSTART") == row.starts_at
-    assert event.decoded("DTEND") == row.ends_at
+    assert event.decoded("DTSTART") == cosession.starts_at
+    assert event.decoded("DTEND") == cosession.ends_at
     assert "script" not in str(event["DESCRIPTION"]) and "Kom!" in str(event["DESCRIPTION"])
-    assert str(event["UID"]).startswith(row.public_id)
+    assert str(event["UID"]).startswith(cosession.public_id)
     feed = Calendar.from_ical(client.get("/sessions/calendar.ics?area=saupstad").data)
     assert [str(e["UID"]) for e in feed.walk("VEVENT")] == [str(event["UID"])]
 
@@ -183,18 +183,18 @@ def test_a_partners_session_is_published_only_after_approval(app, client, post, 
         "repeat_weeks": "1", "capacity": "20", "languages": ["nb", "so"],
     })
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    row = db.exec(select(CoSession)).one()
-    assert row.status == "pending" and row.organiser_kind == "nonprofit"
-    assert "onerror" not in row.description and "<strong>with</strong>" in row.description
+    cosession = db.exec(select(CoSession)).one()
+    assert cosession.status == "pending" and cosession.organiser_kind == "nonprofit"
+    assert "onerror" not in cosession.description and "<strong>with</strong>" in cosession.description
     anonymous = app.test_client()
-    assert anonymous.get(f"/sessions/{row.public_id}").status_code == 404
+    assert anonymous.get(f"/sessions/{cosession.public_id}").status_code == 404
     assert "Homework help" not in anonymous.get("/sessions/").get_data(as_text=True)
-    assert client.post(f"/organise/{row.public_id}/approve", data={"csrf_token": CSRF_RE.search(client.get("/organise/").get_data(as_text=True)).group(1)}).status_code == 403
+    assert client.post(f"/organise/{cosession.public_id}/approve", data={"csrf_token": CSRF_RE.search(client.get("/organise/").get_data(as_text=True)).group(1)}).status_code == 403
 
     staff("moderator")
-    post(f"/organise/{row.public_id}/approve", {}, token_from="/organise/")
+    post(f"/organise/{cosession.public_id}/approve", {}, token_from="/organise/")
     db.expire_all()
-    assert db.get(CoSession, row.id).status == "published"
+    assert db.get(CoSession, cosession.id).status == "published"
     assert "Homework help" in anonymous.get("/sessions/").get_data(as_text=True)
 
 
@@ -208,41 +208,41 @@ def test_session_form_errors_are_shown_next_to_the_fields(app, post, staff):
 
 def test_only_organisers_and_staff_see_the_sign_up_list(app, client, post, staff, db):
     owner, _ = make_user(app, db, role="partner")
-    row = make_session(app, db, organiser=owner)
-    sign_up(post, row, name="Secret Family")
+    cosession = make_session(app, db, organiser=owner)
+    sign_up(post, cosession, name="Secret Family")
     staff("partner")  # another partner
-    assert client.get(f"/organise/{row.public_id}").status_code == 403
-    assert client.get(f"/organise/{row.public_id}/signups.csv").status_code == 403
+    assert client.get(f"/organise/{cosession.public_id}").status_code == 403
+    assert client.get(f"/organise/{cosession.public_id}/signups.csv").status_code == 403
 
 
 def test_staff_cancel_a_session_and_everyone_is_told(app, client, post, staff, db):
-    row = make_session(app, db, capacity=1)
-    sign_up(post, row, form_token="a" * 30, adults="1", children="0", email="one@example.no")
-    sign_up(post, row, form_token="b" * 30, adults="1", children="0", email="two@example.no")
+    cosession = make_session(app, db, capacity=1)
+    sign_up(post, cosession, form_token="a" * 30, adults="1", children="0", email="one@example.no")
+    sign_up(post, cosession, form_token="b" * 30, adults="1", children="0", email="two@example.no")
     staff("moderator")
-    response = post(f"/organise/{row.public_id}/cancel?lang=en", {"reason": "The venue is flooded"}, token_from="/organise/")
+    response = post(f"/organise/{cosession.public_id}/cancel?lang=en", {"reason": "The venue is flooded"}, token_from="/organise/")
     assert response.status_code == 302
     told = {m.to_address for m in db.exec(select(OutboxMessage)) if "ancel" in m.subject or "vlyst" in m.subject}
     assert told == {"one@example.no", "two@example.no"}
-    page = client.get(f"/sessions/{row.public_id}?lang=en").get_data(as_text=True)
+    page = client.get(f"/sessions/{cosession.public_id}?lang=en").get_data(as_text=True)
     assert "This session is cancelled" in page and "The venue is flooded" in page
 
 
 def test_attendance_outcome_and_rating_after_the_session(app, client, post, staff, db):
-    row = make_session(app, db)
-    response = sign_up(post, row)
+    cosession = make_session(app, db)
+    response = sign_up(post, cosession)
     link = manage_link(response)
     signup = db.exec(select(Signup)).one()
     staff("moderator")
-    post(f"/organise/{row.public_id}/attendance", {"attended": [str(signup.id)]}, token_from="/organise/")
-    post(f"/organise/{row.public_id}/outcome", {"outcome": "<p>We will open the library on Sundays.</p>" + XSS}, token_from="/organise/")
-    page = client.get(f"/sessions/{row.public_id}?lang=en").get_data(as_text=True)
+    post(f"/organise/{cosession.public_id}/attendance", {"attended": [str(signup.id)]}, token_from="/organise/")
+    post(f"/organise/{cosession.public_id}/outcome", {"outcome": "<p>We will open the library on Sundays.</p>" + XSS}, token_from="/organise/")
+    page = client.get(f"/sessions/{cosession.public_id}?lang=en").get_data(as_text=True)
     assert "We will open the library on Sundays." in page and "<svg onload" not in page and "<script>alert" not in page
     # Rating only after the session has ended.
     assert post(link + "/rate", {"usefulness": "5"}, token_from=link).status_code == 409
-    row.starts_at -= timedelta(days=20)
-    row.ends_at -= timedelta(days=20)
-    db.add(row)
+    cosession.starts_at -= timedelta(days=20)
+    cosession.ends_at -= timedelta(days=20)
+    db.add(cosession)
     db.commit()
     assert "Thank you for your answer" in post(link + "/rate?lang=en", {"usefulness": "4"}, token_from=link).get_data(as_text=True)
     db.expire_all()
@@ -251,12 +251,12 @@ def test_attendance_outcome_and_rating_after_the_session(app, client, post, staf
 
 
 def test_reminders_carry_the_calendar_file(app, db, post):
-    row = make_session(app, db, day=date.today() + timedelta(days=2))
-    row.starts_at = datetime.now(timezone.utc) + timedelta(hours=30)
-    row.ends_at = row.starts_at + timedelta(hours=2)
-    db.add(row)
+    cosession = make_session(app, db, day=date.today() + timedelta(days=2))
+    cosession.starts_at = datetime.now(timezone.utc) + timedelta(hours=30)
+    cosession.ends_at = cosession.starts_at + timedelta(hours=2)
+    db.add(cosession)
     db.commit()
-    sign_up(post, row, email="remind@example.no")
+    sign_up(post, cosession, email="remind@example.no")
     result = app.test_cli_runner().invoke(args=["voice", "remind"])
     assert "Reminders queued: 1" in result.output
     again = app.test_cli_runner().invoke(args=["voice", "remind"])
@@ -266,14 +266,14 @@ def test_reminders_carry_the_calendar_file(app, db, post):
 
 
 def test_personal_details_are_purged_a_week_after_leaving_counts(app, db, post):
-    from voice.cocreation.service import purge_personal_data
     from voice.clock import utcnow
+    from voice.cocreation.service import purge_personal_data
 
-    row = make_session(app, db)
-    sign_up(post, row, email="gone@example.no", phone="912 34 567", accessibility="Wheelchair")
-    row.ends_at = utcnow() - timedelta(days=8)
-    row.starts_at = row.ends_at - timedelta(hours=2)
-    db.add(row)
+    cosession = make_session(app, db)
+    sign_up(post, cosession, email="gone@example.no", phone="912 34 567", accessibility="Wheelchair")
+    cosession.ends_at = utcnow() - timedelta(days=8)
+    cosession.starts_at = cosession.ends_at - timedelta(hours=2)
+    db.add(cosession)
     db.commit()
     assert purge_personal_data(session=db, now=utcnow()) == 1
     db.commit()
@@ -284,21 +284,21 @@ def test_personal_details_are_purged_a_week_after_leaving_counts(app, db, post):
 
 @pytest.mark.parametrize("field", ["name", "accessibility"])
 def test_hostile_text_in_sign_up_fields_is_escaped(app, client, post, staff, db, field):
-    row = make_session(app, db)
-    sign_up(post, row, **{field: XSS})
+    cosession = make_session(app, db)
+    sign_up(post, cosession, **{field: XSS})
     staff("moderator")
-    page = client.get(f"/organise/{row.public_id}").get_data(as_text=True)
+    page = client.get(f"/organise/{cosession.public_id}").get_data(as_text=True)
     assert "<svg onload" not in page and "&lt;svg onload=alert(1)&gt;" in page
 
 
 def test_hostile_text_in_session_fields_is_escaped(app, client, db):
-    row = make_session(app, db, title=XSS, venue=XSS, cost=XSS, description=XSS)
-    for url in (f"/sessions/{row.public_id}", "/sessions/"):
+    cosession = make_session(app, db, title=XSS, venue=XSS, cost=XSS, description=XSS)
+    for url in (f"/sessions/{cosession.public_id}", "/sessions/"):
         page = client.get(url).get_data(as_text=True)
         assert "<svg onload" not in page and "<script>alert" not in page
 
 
 def test_an_overlong_hidden_form_token_is_refused_not_a_crash(app, post, db):
-    row = make_session(app, db)
-    assert sign_up(post, row, form_token="t" * 65).status_code == 400
+    cosession = make_session(app, db)
+    assert sign_up(post, cosession, form_token="t" * 65).status_code == 400
     assert db.exec(select(Signup)).all() == []

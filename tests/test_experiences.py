@@ -7,14 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from voice.experiences.models import (
-    Experience,
-    ExperienceContact,
-    ExperienceDomain,
-    ExperienceService,
-    FollowUp,
-    ServiceAnswer,
-)
+from voice.experiences.models import Experience, ExperienceContact, ExperienceDomain, ExperienceService, FollowUp, ServiceAnswer
 from voice.reference.models import Service
 
 from .factories import make_experience

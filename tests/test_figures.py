@@ -22,18 +22,13 @@ from sqlmodel import select
 
 from voice import create_app
 from voice.clock import utcnow
-from voice.experiences.models import (
-    Experience,
-    ExperienceDomain,
-    ExperienceService,
-    ServiceAnswer,
-)
-from voice.locales import LOCALES
+from voice.experiences.models import Experience, ExperienceDomain, ExperienceService, ServiceAnswer
 from voice.figures import rollup, service, tables
-from voice.moderation import service as moderation
-from voice.figures.models import ExperienceTally
 from voice.figures.disclosure import REASON_SMALL, DisclosurePolicy, suppress_count
+from voice.figures.models import ExperienceTally
 from voice.figures.service import Filters, Period
+from voice.locales import LOCALES
+from voice.moderation import service as moderation
 from voice.reference.models import Area, LifeDomain, Service
 
 from .conftest import test_config

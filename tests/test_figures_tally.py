@@ -335,3 +335,63 @@ def test_upgrading_from_the_first_version_counts_the_stories_already_there(fresh
         tallies = service.tallies(session=db, periods=[Period("quarter", 2025, 1)], by="area", filters=Filters())
         assert {key: t.experiences for (_i, key), t in tallies.items()} == {kattem: 3}
     engine.dispose()
+
+
+# --------------------------------------------------------------------------
+# No writer can forget the tally
+# --------------------------------------------------------------------------
+
+
+def test_any_orm_write_keeps_the_tally_even_outside_the_services(app, db):
+    """The experiences' write hook runs on every flush: a script or a future service
+    that changes experiences through the ORM, without calling anything special,
+    leaves the tally equal to a fresh count."""
+    story, _ = make_experience(app, db, service_slugs=["nav"], usefulness=5, consent_publish=True)
+    story.status = "published"  # straight on the model
+    db.add(story)
+    db.commit()
+    assert total(db).experiences == 1 and rollup.differences(db) == []
+
+    school = ids(db, Service)["school"]
+    db.add(ExperienceService(experience_id=story.id, service_id=school))  # a tag added by hand
+    db.add(ServiceAnswer(experience_id=story.id, service_id=school, text="Svar.", change_status="made"))
+    story.area_id = ids(db, Area)["kattem"]
+    db.commit()
+    assert rollup.differences(db) == []
+    assert by(db, "service")[school].answered == 1
+
+    link = db.exec(select(ExperienceService).where(ExperienceService.service_id == school)).one()
+    db.delete(link)
+    story.usefulness = 1
+    db.commit()
+    assert rollup.differences(db) == [] and total(db).useful == 0
+
+    db.delete(db.get(Experience, story.id))
+    db.commit()
+    assert rollup.differences(db) == [] and total(db).experiences == 0
+
+
+def test_a_bulk_write_that_would_bypass_the_tally_is_refused(app, db):
+    story, _ = make_experience(app, db)
+    with pytest.raises(RuntimeError, match="bulk write to experience"):
+        db.execute(update(Experience).where(Experience.id == story.id).values(status="internal"))
+    db.rollback()
+    with pytest.raises(RuntimeError, match="bulk write to experience_service"):
+        db.execute(delete(ExperienceService))
+    db.rollback()
+    assert rollup.differences(db) == []
+
+
+def test_dropping_one_tag_and_nothing_else_leaves_the_tally_exact(app, db):
+    """A tag left out of the new tags is deleted as an orphan during the flush: the
+    hook sees it through the experience's own collection (found by the property test)."""
+    moderator, _ = make_user(app, db)
+    story, _ = make_experience(app, db, service_slugs=["nav"], usefulness=4, consent_publish=True)
+    moderation.decide(session=db, now=utcnow(), experience=story, moderator=moderator, decision="published",
+                      published_story="A.")
+    moderation.set_tags(session=db, experience=story, service_slugs=["nav", "school"], area_slug=None, domain_slugs=[])
+    db.commit()
+    moderation.set_tags(session=db, experience=story, service_slugs=["nav"], area_slug=None, domain_slugs=[])
+    db.commit()
+    assert rollup.differences(db) == []
+    assert set(by(db, "service")) == {ids(db, Service)["nav"]}

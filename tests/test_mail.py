@@ -1,11 +1,7 @@
 """The outbox: mail is stored with what caused it, sent by a command, retried on failure."""
 from __future__ import annotations
 
-import socket
-from email import message_from_bytes
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from voice.clock import utcnow
@@ -15,27 +11,12 @@ from voice.mail.service import MAX_ATTEMPTS, SmtpSettings, queue_mail, send_pend
 XSS = '<svg onload=alert(1)>"><script>alert(2)</script>'
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .smtp import free_port, start_smtp
 
 
 @pytest.fixture
 def smtp_server(app):
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    inbox, controller, port = start_smtp()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
     yield inbox
     controller.stop()
@@ -49,7 +30,7 @@ def test_queued_mail_is_sent_with_escaped_html(app, db, smtp_server):
     assert len(smtp_server.messages) == 1
     message = smtp_server.messages[0]
     assert message["To"] == "nora@example.no"
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart()}
+    parts = {part.get_content_type(): part.get_content() for part in message.walk() if not part.is_multipart()}
     assert "&lt;svg onload=alert(1)&gt;" in parts["text/html"] and "<svg onload" not in parts["text/html"]
     assert db.exec(select(OutboxMessage)).one().sent_at is not None
 

@@ -97,8 +97,9 @@ def test_a_serious_concern_is_shown_only_to_those_allowed(app, client, post, sta
 
     other, secret = make_user(app, db, role="moderator")
     second = app.test_client()
-    from .conftest import CSRF_RE
     import pyotp
+
+    from .conftest import CSRF_RE
 
     token = CSRF_RE.search(second.get("/staff/login").get_data(as_text=True)).group(1)
     second.post("/staff/login", data={"csrf_token": token, "email": other.email, "password": "lilla elg spiser multer"})

@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 
 from voice import create_app
-from voice.extensions import limiter
 from voice.experiences.models import Experience
+from voice.extensions import limiter
 
 from .conftest import CSRF_RE, test_config
 

@@ -9,7 +9,6 @@ import importlib
 import logging
 import re
 
-
 from voice.experiences import receipt
 
 from .factories import PASSWORD, make_user

@@ -32,7 +32,6 @@ def create_app(config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     from . import cli, models  # noqa: F401  (models: every table is mapped)
-    from .accounts import auth
     from .clock import Clock
     from .core import errors
     from .experiences import service as experiences  # noqa: F401  (installs the figures' write hook)
@@ -40,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .figures import monitoring
     from .hashing import HashParams, SecretHasher
     from .links import Links
-    from .web import db, i18n, security, templating
+    from .web import db, i18n, login, security, templating
 
     app.extensions["voice_clock"] = app.config.get("VOICE_CLOCK") or Clock()
     app.extensions["voice_hasher"] = SecretHasher(HashParams(
@@ -48,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         parallelism=app.config["ARGON2_PARALLELISM"],
     ))
     db.init_app(app)
-    auth.init_app(app)
+    login.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -10,6 +10,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .locales import LOCALES, OTHER_LANGUAGE
 
+USEFULNESS_CHOICES = [
+    ("5", _l("Very useful")),
+    ("4", _l("Quite useful")),
+    ("3", _l("Somewhat useful")),
+    ("2", _l("Not very useful")),
+    ("1", _l("Not useful at all")),
+    ("dont-know", _l("I don't know")),
+]
+
 
 class CheckboxListField(SelectMultipleField):
     """Several choices shown as checkboxes; values are checked against the choices."""

@@ -34,6 +34,8 @@ from datetime import date
 
 from phonenumbers import Leniency, PhoneNumberMatcher
 
+from .clock import oslo_date, utcnow
+
 __all__ = ["PII_KINDS", "PiiMatch", "find_pii", "highlight_segments", "is_valid_national_id"]
 
 PII_KINDS = ("national_id", "phone", "email")
@@ -78,7 +80,7 @@ def is_valid_national_id(digits: str, *, today: date | None = None) -> bool:
     d = [int(c) for c in digits]
     if not _plausible_birth_date(d):
         return False
-    today = today or date.today()
+    today = today or oslo_date(utcnow())  # the date in Trondheim, not the server's
     allowed_k1 = _NEW_K1_REMAINDERS if today >= _NEW_K1_FROM else _CLASSIC_K1_REMAINDERS
     if sum(w * x for w, x in zip(_K1_WEIGHTS, d)) % 11 not in allowed_k1:
         return False

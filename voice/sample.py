@@ -63,27 +63,26 @@ def load_sample_sessions(*, session: Session, now: datetime) -> int:
     areas = {a.slug: a.id for a in session.exec(select(Area))}
     for days, start, end, title, kind, area, capacity, langs, interpreter, childcare, org_kind, outcome in SESSIONS:
         day = oslo_date(now) + timedelta(days=days)
-        row = CoSession(
+        cosession = CoSession(
             public_id=secrets.token_urlsafe(9), title=title, kind=kind, area_id=areas.get(area),
             description="<p>[SAMPLE] Velkommen! Vi snakker sammen om hva som hjelper familier. Gratis, med mat.</p>",
             venue="[SAMPLE] Bydelshuset", starts_at=oslo_to_utc(day, start), ends_at=oslo_to_utc(day, end),
             capacity=capacity, languages=langs, interpreter=interpreter, childcare=childcare, status="published",
             organiser_kind=org_kind, outcome=outcome,
         )
-        session.add(row)
+        session.add(cosession)
         session.flush()
         if days < 0:
             for n in range(12):
-                session.add(Signup(session_id=row.id, form_token=secrets.token_hex(16), token_hash=secrets.token_hex(32),
+                session.add(Signup(session_id=cosession.id, form_token=secrets.token_hex(16), token_hash=secrets.token_hex(32),
                                    name="", adults=1, children=n % 3, attended=n % 4 != 0, usefulness=[5, 4, 4, 3, 5, 2][n % 6],
                                    rated_at=now, created_at=now - timedelta(days=20)))
-                row.seats_taken += 1 + n % 3
-        session.add(row)
+                cosession.seats_taken += 1 + n % 3
+        session.add(cosession)
     return len(SESSIONS)
 
 
 def load_sample_data(*, session: Session, now: datetime, hasher: SecretHasher) -> int:
-    today = oslo_date(now)
     for index, (services, area, domains, useful, listened, explained, lang, story, consent, answer) in enumerate(STORIES):
         experience, _code = create_experience(
             session=session,
@@ -100,12 +99,11 @@ def load_sample_data(*, session: Session, now: datetime, hasher: SecretHasher) -
                 services_explained=explained,
                 consent_publish=consent,
             ),
-            today=today,
+            now=now - timedelta(days=3 * index + 1),
             contact_retention_days=90,
             hasher=hasher,
         )
         session.flush()
-        experience.created_at = now - timedelta(days=3 * index + 1)
         if answer:
             service_slug, text, change = answer
             service = by_slugs(Service, [service_slug], session=session)[0]

@@ -7,8 +7,8 @@ the catalog is known; see WORDING.
 """
 from __future__ import annotations
 
-import re
 import random
+import re
 import string
 from contextlib import ExitStack
 

@@ -14,8 +14,8 @@ locale tests share it.
 """
 from __future__ import annotations
 
-import re
 import random
+import re
 import string
 import uuid
 

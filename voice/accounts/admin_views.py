@@ -8,11 +8,11 @@ from flask_wtf import FlaskForm
 from ..locales import LOCALES
 from ..reference import service as reference
 from ..web import audit
-from . import audit as audit_entries
 from ..web.context import clock, links, locale_code
 from ..web.db import get_session
+from ..web.login import roles_required
+from . import audit as audit_entries
 from . import service
-from .auth import roles_required
 from .forms import KIND_LABELS, ROLE_LABELS, InviteForm, ReferenceForm
 from .models import User
 

@@ -14,8 +14,8 @@ from ..extensions import limiter
 from ..web import audit
 from ..web.context import clock, hasher
 from ..web.db import get_session
+from ..web.login import LoggedIn, roles_required
 from . import service
-from .auth import LoggedIn, roles_required
 from .forms import ChangePasswordForm, CodeForm, DigestForm, LoginForm, ResetPasswordForm, SetPasswordForm
 from .models import ROLES, STAFF_ROLES, User
 

@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..experiences.forms import USEFULNESS_CHOICES
-from ..forms import CheckboxListField, ContactFieldsMixin, HoneypotField, strip_text
+from ..forms import USEFULNESS_CHOICES, CheckboxListField, ContactFieldsMixin, HoneypotField, strip_text
 from ..locales import LOCALES, OTHER_LANGUAGE
+from ..web.context import clock
 from .models import KINDS
 
 KIND_LABELS = {
@@ -67,7 +66,7 @@ class SessionForm(FlaskForm):
             raise ValidationError(_l("The session must end after it starts."))
 
     def validate_day(self, field):
-        if field.data and field.data < date.today():
+        if field.data and field.data < clock().today():
             raise ValidationError(_l("The date has passed. Choose a date from today on."))
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from ..accounts.auth import roles_required
 from ..accounts.models import ORGANISER_ROLES, STAFF_ROLES
 from ..reference.models import Area, Service
 from ..spreadsheet import csv_text
 from ..web import audit
 from ..web.context import clock, links, locale_code, reference_choices
 from ..web.db import get_session
+from ..web.login import roles_required
 from . import service
 from .forms import KIND_LABELS, SESSION_STATUS_LABELS, SIGNUP_STATUS_LABELS, CancelSessionForm, OutcomeForm, SessionForm
 

@@ -6,18 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import CheckboxListField, ContactFieldsMixin, HoneypotField, story_language_choices, strip_text
+from ..forms import USEFULNESS_CHOICES, CheckboxListField, ContactFieldsMixin, HoneypotField, story_language_choices, strip_text
 from .labels import REPORT_LABELS
 from .models import REPORT_REASONS
 
-USEFULNESS_CHOICES = [
-    ("5", _l("Very useful")),
-    ("4", _l("Quite useful")),
-    ("3", _l("Somewhat useful")),
-    ("2", _l("Not very useful")),
-    ("1", _l("Not useful at all")),
-    ("dont-know", _l("I don't know")),
-]
 LISTENED_CHOICES = [("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No"))]
 EXPLAINED_CHOICES = [(str(n), str(n)) for n in range(6)] + [("6", _l("6 or more"))]
 RECEIPT_MAX = 40

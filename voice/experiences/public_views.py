@@ -5,12 +5,12 @@ from flask import Blueprint, abort, render_template, request
 
 from ..extensions import limiter
 from ..forms import honeypot_filled
-from .forms import ReportForm
 from ..reference.models import Area, LifeDomain, Service
 from ..web.context import reference_choices, setting
 from ..web.db import get_session
 from ..web.templating import render_page
 from . import labels, service
+from .forms import ReportForm
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
 

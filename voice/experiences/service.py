@@ -11,25 +11,19 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete as sql_delete, func
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from .. import pii
+from ..clock import oslo_date
 from ..hashing import SecretHasher
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import by_slugs
 from . import receipt, tally_hook
-from .models import (
-    Experience,
-    ExperienceContact,
-    ExperienceDomain,
-    ExperienceService,
-    FollowUp,
-    ServiceAnswer,
-    StoryReport,
-)
+from .models import Experience, ExperienceContact, ExperienceDomain, ExperienceService, FollowUp, ServiceAnswer, StoryReport
 
 # Every write to an experience keeps the figures' tally in step (see tally_hook).
 tally_hook.install()
@@ -72,10 +66,11 @@ def contact_delete_after(today: date, retention_days: int) -> date:
 
 
 def create_experience(
-    *, session: Session, data: NewExperience, today: date, contact_retention_days: int, hasher: SecretHasher,
+    *, session: Session, data: NewExperience, now: datetime, contact_retention_days: int, hasher: SecretHasher,
     pii_kinds: str | None = None,
 ) -> tuple[Experience, str]:
-    """Store an experience; return it with its receipt code (shown once, never stored).
+    """Store an experience told at ``now``; return it with its receipt code (shown once, never stored).
+    Contact details are kept ``contact_retention_days`` from today in Trondheim.
 
     ``pii_kinds``: what the caller's check already found in the story (so the text
     is not searched twice); found here when not given. Nothing is flushed: the
@@ -93,6 +88,7 @@ def create_experience(
     locator, secret = receipt.split(code)
     experience = Experience(
         public_id=secrets.token_hex(16),
+        created_at=now,
         usefulness=data.usefulness,
         listened=data.listened,
         services_explained=data.services_explained,
@@ -111,7 +107,7 @@ def create_experience(
     if data.phone or data.email:
         experience.contact = ExperienceContact(
             phone=data.phone or None, email=data.email or None,
-            delete_after=contact_delete_after(today, contact_retention_days),
+            delete_after=contact_delete_after(oslo_date(now), contact_retention_days),
         )
     session.add(experience)
     return experience, code

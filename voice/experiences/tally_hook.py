@@ -23,8 +23,11 @@ from sqlmodel import Session
 from ..figures import service as figures
 from .models import Experience, ExperienceDomain, ExperienceService, ServiceAnswer
 
-# The experience columns the figures read (voice/figures/rollup.py).
-COUNTED_COLUMNS = ("status", "area_id", "usefulness", "listened", "services_explained", "created_at")
+# What of an experience the figures read (voice/figures/rollup.py): its columns, and its tags
+# (a tag dropped from these collections is deleted as an orphan during the flush, so it
+# never shows in ``session.deleted`` beforehand).
+COUNTED_COLUMNS = ("status", "area_id", "usefulness", "listened", "services_explained", "created_at",
+                   "service_links", "domain_links")
 ANSWER_COLUMNS = ("experience_id", "service_id", "change_status")
 TRACKED_TABLES = frozenset(model.__tablename__ for model in (Experience, ExperienceService, ExperienceDomain, ServiceAnswer))
 

@@ -93,7 +93,7 @@ def new():
         experience, code = service.create_experience(
             session=get_session(),
             data=_to_new_experience(form),
-            today=clock().today(),
+            now=clock().now(),
             contact_retention_days=setting("CONTACT_RETENTION_DAYS"),
             hasher=hasher(),
             pii_kinds=service.kinds_of(matches),
@@ -115,7 +115,6 @@ def _status_page(view, form=None, message=None, status=200):
             "experiences/status.html",
             view=view,
             follow_up_form=form or FollowUpForm(story_max=_story_max(), formdata=None),
-            delete_form=DeleteForm(formdata=None),
             message=message,
             labels=labels,
         ),

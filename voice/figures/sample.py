@@ -14,12 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from ..experiences.models import (
-    Experience,
-    ExperienceDomain,
-    ExperienceService,
-    ServiceAnswer,
-)
+from ..experiences.models import Experience, ExperienceDomain, ExperienceService, ServiceAnswer
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import active
 

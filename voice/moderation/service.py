@@ -8,17 +8,10 @@ from sqlmodel import Session, col, select
 
 from ..accounts.models import User
 from ..accounts.service import staff_for_digest
+from ..experiences.models import CHANGE_STATUSES, Experience, ExperienceDomain, ExperienceService, ServiceAnswer, StoryReport
+from ..experiences.service import Listed, listed
 from ..links import LinkBuilder
 from ..mail.service import queue_mail
-from ..experiences.models import (
-    CHANGE_STATUSES,
-    Experience,
-    ExperienceDomain,
-    ExperienceService,
-    ServiceAnswer,
-    StoryReport,
-)
-from ..experiences.service import Listed, listed
 from ..reference.models import Area, LifeDomain, Service
 
 DECISIONS = ("published", "internal", "rejected")

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, g, redirect, render_template, send_file, url
 from flask_babel import gettext
 
 from .. import pii
-from ..accounts.auth import roles_required
 from ..accounts.models import STAFF_ROLES
 from ..experiences import labels
 from ..experiences.service import load_view
@@ -15,6 +14,7 @@ from ..reference.models import Area, LifeDomain, Service
 from ..web import audit
 from ..web.context import clock, locale_code, reference_choices, reference_names, setting
 from ..web.db import after_commit, get_engine, get_session
+from ..web.login import roles_required
 from ..web.templating import render_page
 from . import export, service
 from .forms import AnswerForm, DecisionForm, ExportForm

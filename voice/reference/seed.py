@@ -7,7 +7,6 @@ them (nb is the site's default language).
 from __future__ import annotations
 
 
-
 def N_(message: str) -> str:  # gettext_noop: mark for extraction, translate at display
     return message
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, g
-from sqlalchemy.exc import DBAPIError, OperationalError, TimeoutError as PoolTimeout
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, SQLModel
 
 log = logging.getLogger("voice.db")

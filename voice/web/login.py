@@ -11,12 +11,12 @@ from functools import wraps
 from flask import abort, g, request
 from flask_login import UserMixin, current_user
 
+from ..accounts.models import User
+from ..accounts.service import resume_session
 from ..extensions import login_manager
-from ..web import audit
-from ..web.context import clock
-from ..web.db import get_session
-from .models import User
-from .service import resume_session
+from . import audit
+from .context import clock
+from .db import get_session
 
 
 class LoggedIn(UserMixin):
