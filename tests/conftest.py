@@ -77,7 +77,14 @@ def empty_database(engine) -> None:
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # DELETE is some 25 times faster than TRUNCATE on tables this small. The replica role
+            # lifts the triggers (the audit log's append-only guard, foreign keys) for this
+            # transaction only; the sequences start again at 1, as after TRUNCATE ... RESTART IDENTITY.
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+            for (sequence,) in conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")):
+                conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         else:
             # The audit log refuses DELETE; lift its guard only to empty the test database.
             for statement in DROP_SQL["sqlite"]:
@@ -88,16 +95,32 @@ def empty_database(engine) -> None:
                 conn.execute(text(statement))
 
 
+@pytest.fixture(scope="session")
+def _shared_apps() -> dict:
+    return {}
+
+
 @pytest.fixture
-def app(database_url):
-    app = create_app(test_config(database_url))
+def app(database_url, _shared_apps):
+    """The app on this backend, made once per test worker (building its URL map costs
+    some 60 ms). Each test gets it with the configuration it was made with, empty rate
+    limits and a freshly seeded, otherwise empty database. A test that needs other
+    settings or routes makes its own with ``create_app``."""
+    from voice.extensions import limiter
     from voice.reference.service import seed_reference_data
 
+    app = _shared_apps.get(database_url)
+    if app is None:
+        app = _shared_apps[database_url] = create_app(test_config(database_url))
+    config = dict(app.config)
+    limiter.reset()
     engine = app.extensions["voice_engine"]
     with Session(engine) as session:
         seed_reference_data(session=session)
         session.commit()
     yield app
+    app.config.clear()
+    app.config.update(config)
     empty_database(engine)
 
 

@@ -14,14 +14,16 @@ from .conftest import CSRF_RE, test_config
 
 
 @pytest.fixture
-def limiter_revived():
-    """The Limiter object is one per process, shared by every app the tests create, and it
-    remembers that its storage died. Without this, the next test's app would count some
-    requests in the fallback storage and some in its own, until the limiter's backed-off
-    re-check noticed the storage was fine (a login-throttling test failed that way).
-    Flask-Limiter has no public way to forget it; production has one app per process."""
+def limiter_revived(database_url):
+    """The Limiter object is one per process, shared by every app the tests create: it
+    keeps the storage of the app made last, and remembers that a storage died. Without
+    this, the next tests would count in the dead Redis storage or in the fallback
+    (a login-throttling test failed that way). Flask-Limiter has no public way to forget
+    it, so an app with the tests' in-memory storage is made again; production has one
+    app per process."""
     yield
     limiter._storage_dead = False
+    create_app(test_config(database_url))
 
 
 def test_the_site_keeps_working_when_redis_is_down_and_says_so(database_url, caplog, limiter_revived):
