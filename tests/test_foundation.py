@@ -218,3 +218,59 @@ def test_static_files_are_cached_long_under_versioned_urls(client):
     response = client.get(match.group(1))
     assert response.status_code == 200 and "max-age=31536000" in response.headers["Cache-Control"]
     assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.parametrize("model, values", [
+    ("experience", {"usefulness": 99}),
+    ("experience", {"services_explained": 7}),
+    ("experience", {"status": "deleted"}),
+    ("experience", {"listened": "maybe"}),
+    ("user", {"role": "superuser"}),
+    ("signup", {"adults": 21}),
+    ("signup", {"status": "maybe"}),
+    ("session", {"capacity": 0}),
+    ("session", {"kind": "party"}),
+])
+def test_the_database_refuses_values_outside_the_rules(app, db, model, values):
+    """Statuses, roles and ranges are CHECK constraints (migration 0003): a wrong value is
+    refused at flush on both databases, whoever writes it."""
+    import secrets
+
+    from sqlalchemy.exc import IntegrityError
+
+    from voice.accounts.models import User
+    from voice.clock import utcnow
+    from voice.cocreation.models import CoSession, Signup
+
+    from .factories import make_session
+
+    def experience(**fields):
+        return Experience(public_id=secrets.token_hex(8), receipt_locator="TEST", receipt_hash="!",
+                          form_token=secrets.token_hex(8), **fields)
+
+    if model == "experience":
+        row = experience(**values)
+    elif model == "user":
+        row = User(email=f"{secrets.token_hex(4)}@x.no", display_name="X", **values)
+    elif model == "signup":
+        cosession = make_session(app, db)
+        row = Signup(session_id=cosession.id, form_token=secrets.token_hex(8), token_hash=secrets.token_hex(8),
+                     **{"adults": 1, **values})
+    else:
+        now = utcnow()
+        row = CoSession(**{"public_id": secrets.token_hex(6), "title": "T", "kind": "workshop", "venue": "V",
+                           "starts_at": now, "ends_at": now.replace(year=now.year + 1), "capacity": 5, **values})
+    db.add(row)
+    with pytest.raises(IntegrityError):
+        db.flush()
+    db.rollback()
+
+
+def test_every_check_constraint_of_the_models_is_in_the_database(app):
+    from sqlalchemy import CheckConstraint, inspect
+
+    inspector = inspect(app.extensions["voice_engine"])
+    for table in SQLModel.metadata.sorted_tables:
+        wanted = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+        present = {c["name"] for c in inspector.get_check_constraints(table.name)}
+        assert wanted <= present, (table.name, wanted - present)
