@@ -46,11 +46,11 @@ browser-deps:
 # The import contracts (pyproject.toml) first: a broken layer fails the build before any test runs.
 test: compile browser-deps
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 test-fast: compile
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n auto -m "not browser"
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not browser"
 
 bench: compile
 	$(BIN)/python bench/run_http.py
