@@ -30,6 +30,10 @@ i18n: venv
 	$(BIN)/python translations/fill_english.py
 	$(PYBABEL) compile -d translations 2>&1 | grep -v "^compiling" || true
 
+# On a developer's machine (make run): cookies over plain http, links to http://127.0.0.1:5000.
+# Production sets VOICE_ENV=production (the default of the app itself) and PUBLIC_BASE_URL.
+migrate seed run: export VOICE_ENV ?= development
+
 migrate: compile
 	$(FLASK) voice migrate
 
@@ -37,8 +41,8 @@ seed: migrate
 	$(FLASK) voice seed
 
 run: seed
-	VOICE_ENV=development $(FLASK) voice sample-data --if-empty
-	VOICE_ENV=development $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - 'voice:create_app()'
+	$(FLASK) voice sample-data --if-empty
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - 'voice:create_app()'
 
 browser-deps:
 	./.ci/browser-deps
