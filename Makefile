@@ -42,7 +42,7 @@ seed: migrate
 
 run: seed
 	$(FLASK) voice sample-data --if-empty
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - 'voice:create_app()'
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - --logger-class voice.web.accesslog.RedactingLogger 'voice:create_app()'
 
 browser-deps:
 	./.ci/browser-deps

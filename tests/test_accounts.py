@@ -209,18 +209,20 @@ def test_invitation_links_are_single_use_expire_and_stay_in_their_flow(app, clie
     path = link.replace("http://localhost", "")
     token = path.rsplit("/", 1)[1]
     # Not usable as a password reset.
-    assert client.get(f"/staff/reset/{token}").status_code == 404
+    assert client.get(f"/staff/reset/{token}", follow_redirects=True).status_code == 404
     fresh = app.test_client()
     from .conftest import CSRF_RE
 
-    form = fresh.get(path)
+    taken = fresh.get(path)  # the token is exchanged for the browser's session and leaves the address
+    assert taken.status_code == 302 and taken.headers["Location"] == "/staff/invitation"
+    form = fresh.get("/staff/invitation")
     assert form.status_code == 200
     csrf = CSRF_RE.search(form.get_data(as_text=True)).group(1)
-    done = fresh.post(path, data={"csrf_token": csrf, "display_name": "Nora", "password": "kaffe og boller hver dag", "confirm": "kaffe og boller hver dag"})
+    done = fresh.post("/staff/invitation", data={"csrf_token": csrf, "display_name": "Nora", "password": "kaffe og boller hver dag", "confirm": "kaffe og boller hver dag"})
     assert done.status_code == 302
     partner = db.exec(select(User).where(User.email == "new@partner.no")).one()
     assert partner.role == "partner" and partner.organisation_kind == "nonprofit"
-    assert fresh.get(path).status_code == 404  # single use
+    assert fresh.get(path, follow_redirects=True).status_code == 404  # single use
 
     # An expired link does not work.
     from voice.accounts.service import create_invitation
@@ -231,7 +233,7 @@ def test_invitation_links_are_single_use_expire_and_stay_in_their_flow(app, clie
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.add(invitation)
     db.commit()
-    assert fresh.get(f"/staff/invitation/{old}").status_code == 404
+    assert fresh.get(f"/staff/invitation/{old}", follow_redirects=True).status_code == 404
 
 
 def test_the_audit_log_is_append_only(app, db, staff):

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import ROOT, check, from_environment
+from .config import ROOT, check, from_environment, trusted_hosts
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -26,12 +26,17 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check(app.config)
+    if not app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("voice+sql"):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"database_url": app.config["DATABASE_URL"],
+                                                   "lock_timeout_ms": app.config.get("DB_LOCK_TIMEOUT_MS", 5000)}
     proxies = int(os.environ.get("VOICE_TRUSTED_PROXIES", "0"))
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     logging.basicConfig(level=logging.INFO)
 
-    from . import cli, models  # noqa: F401  (models: every table is mapped)
+    from . import cli, models, ratelimit  # noqa: F401  (models: every table is mapped; ratelimit: the voice+sql:// storage)
     from .clock import Clock
     from .core import errors
     from .experiences import service as experiences  # noqa: F401  (installs the figures' write hook)
@@ -40,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .hashing import HashParams, SecretHasher
     from .links import Links
     from .web import db, i18n, login, security, templating
+    from .web.routing import IdConverter
 
     app.extensions["voice_clock"] = app.config.get("VOICE_CLOCK") or Clock()
     app.extensions["voice_hasher"] = SecretHasher(HashParams(
@@ -57,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
+    app.url_map.converters["id"] = IdConverter
     from .accounts.admin_views import bp as admin_bp
     from .accounts.views import bp as accounts_bp
     from .cocreation.organise_views import bp as organise_bp

@@ -57,7 +57,8 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_NAME": "voice_session",
         "PREFERRED_URL_SCHEME": "http" if local else "https",
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Counters every worker shares (SECURITY.md 15): Redis when configured, else the database.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "voice+sql://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_SWALLOW_ERRORS": True,
@@ -75,7 +76,8 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Voice <voice@trondheim.kommune.no>"),
-        "REPORTS_TO_HIDE": _int("REPORTS_TO_HIDE", 3),
+        # Different people (browser and address) whose reports hide a published story; at least 2.
+        "REPORTS_TO_HIDE": max(_int("REPORTS_TO_HIDE", 3), 2),
         "ORIGINAL_RETENTION_DAYS": _int("ORIGINAL_RETENTION_DAYS", 90),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(instance_path / "exports")),
         "DISCLOSURE_MIN_COUNT": _int("DISCLOSURE_MIN_COUNT", 5),
@@ -95,6 +97,19 @@ def check(config) -> None:
             "PUBLIC_BASE_URL is not set: give the address people use to reach Voice, for example "
             "PUBLIC_BASE_URL=https://voice.trondheim.kommune.no (links in e-mail and calendar files are built from it)."
         )
+
+
+def trusted_hosts(config) -> list[str]:
+    """The Host headers Voice answers (SECURITY.md 10): the host of PUBLIC_BASE_URL, any
+    named in TRUSTED_HOSTS (comma-separated, e.g. for a health check by address), and on a
+    developer's machine 127.0.0.1 and localhost. Any other Host gets a 400."""
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(config.get("PUBLIC_BASE_URL") or "").hostname or ""]
+    hosts += [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")]
+    if config.get("VOICE_ENV") == "development":
+        hosts += ["127.0.0.1", "localhost"]
+    return sorted({h for h in hosts if h})
 
 
 class TestConfig:

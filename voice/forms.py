@@ -4,8 +4,9 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .locales import LOCALES, OTHER_LANGUAGE
@@ -30,6 +31,21 @@ class CheckboxListField(SelectMultipleField):
         allowed = {str(value) for value, _label in self.choices or []}
         if any(str(value) not in allowed for value in self.data or []):
             raise ValidationError(_l("Choose from the list."))
+
+
+# Characters never part of a one-line answer: controls (line breaks, tabs, NUL, the C1 range)
+# and the Unicode line and paragraph separators. In an e-mail header or a calendar line they
+# break the file (a title with a newline once made every sign-up by e-mail fail).
+_NOT_ON_ONE_LINE = frozenset(chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029])
+
+
+class LineField(StringField):
+    """A one-line text answer: refused, with a message next to the field, when it holds
+    a line break or another control character."""
+
+    def pre_validate(self, form):
+        if self.data and any(ch in _NOT_ON_ONE_LINE for ch in self.data):
+            raise ValidationError(_l("Write this on one line, without line breaks or hidden characters."))
 
 
 class HoneypotField(StringField):
@@ -77,3 +93,11 @@ class ContactFieldsMixin:
                 field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
             except EmailNotValidError as exc:
                 raise ValidationError(_l("Enter an e-mail address like name@example.no, or leave the field empty.")) from exc
+
+
+class PurposeForm(FlaskForm):
+    """Why someone takes personal data out of Voice: asked before every download, and logged."""
+
+    purpose = LineField(_l("Why do you need this?"), filters=[strip_text], validators=[
+        InputRequired(message=_l("Write why you need it. It is logged.")),
+        Length(min=5, max=300, message=_l("Write at least a few words, at most 300 characters."))])

@@ -1,5 +1,5 @@
 """Every table, imported in one place for Alembic and the schema test."""
-from .accounts.models import AuditEntry, Invitation, User, UserSession  # noqa: F401
+from .accounts.models import AuditEntry, Invitation, LoginAttempt, User, UserSession  # noqa: F401
 from .cocreation.models import CoSession, SessionPartner, SessionService, Signup  # noqa: F401
 from .experiences.models import (  # noqa: F401
     Experience,
@@ -13,4 +13,5 @@ from .experiences.models import (  # noqa: F401
 from .figures.models import ExperienceTally  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .moderation.models import ExportJob  # noqa: F401
+from .ratelimit import RateLimitCounter  # noqa: F401
 from .reference.models import Area, LifeDomain, ReferenceName, Service  # noqa: F401

@@ -64,6 +64,7 @@ def start_live_server(request, tmp_path_factory, name: str, prepare=None) -> dic
     from voice.links import Links
 
     app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    app.config["TRUSTED_HOSTS"] = ["127.0.0.1"]
     app.extensions["voice_links"] = Links(app.url_map, app.config["PUBLIC_BASE_URL"])
     thread = threading.Thread(target=server.serve_forever, name=f"voice-live-server-{name}", daemon=True)
     thread.start()

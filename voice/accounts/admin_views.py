@@ -11,6 +11,7 @@ from ..web import audit
 from ..web.context import clock, links, locale_code
 from ..web.db import get_session
 from ..web.login import roles_required
+from ..web.routing import page_arg
 from . import audit as audit_entries
 from . import service
 from .forms import KIND_LABELS, ROLE_LABELS, InviteForm, ReferenceForm
@@ -64,7 +65,7 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.route("/accounts/<int:user_id>/<any(disable, enable, reset, concerns):action>", methods=["POST"])
+@bp.route("/accounts/<id:user_id>/<any(disable, enable, reset, concerns):action>", methods=["POST"])
 @roles_required("admin")
 def account_action(user_id: int, action: str):
     if not FlaskForm().validate_on_submit():
@@ -91,7 +92,7 @@ def account_action(user_id: int, action: str):
 @roles_required("admin")
 def audit_log():
     db = get_session()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     action = request.args.get("action") or None
     actor = (request.args.get("actor") or "").strip()[:254] or None
     entries = audit_entries.search(session=db, action=action, actor=actor, limit=51, offset=(page - 1) * 50)
@@ -109,7 +110,7 @@ def reference_list():
     return render_template("admin/reference.html", groups=groups, form=ReferenceForm(formdata=None))
 
 
-@bp.route("/reference/<any(service, area, life_domain):kind>/<int:ref_id>", methods=["GET", "POST"])
+@bp.route("/reference/<any(service, area, life_domain):kind>/<id:ref_id>", methods=["GET", "POST"])
 @bp.route("/reference/<any(service, area, life_domain):kind>/new", methods=["GET", "POST"], defaults={"ref_id": None})
 @roles_required("admin")
 def reference_edit(kind: str, ref_id: int | None):

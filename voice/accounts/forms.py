@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..forms import strip_text
+from ..forms import LineField, strip_text
 from .models import PARTNER_KIND_NAMES, PARTNER_KINDS, ROLES
 from .passwords import MAX_LENGTH
 from .service import password_problem
@@ -31,7 +31,7 @@ class DigestForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code from your authenticator app"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the 6-digit code.")), Length(max=12)])
+    code = LineField(_l("Code from your authenticator app"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the 6-digit code.")), Length(max=12)])
 
 
 class NewPasswordMixin:
@@ -47,7 +47,7 @@ class NewPasswordMixin:
 
 
 class SetPasswordForm(NewPasswordMixin, FlaskForm):
-    display_name = StringField(_l("Your name"), filters=[strip_text], validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)])
+    display_name = LineField(_l("Your name"), filters=[strip_text], validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)])
     password = PasswordField(_l("New password"), validators=[InputRequired(message=_l("Choose a password."))])
     confirm = PasswordField(_l("New password again"), validators=[InputRequired(message=_l("Write the password again."))])
 
@@ -65,16 +65,16 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail address"), filters=[strip_text], validators=[InputRequired(message=_l("Enter an e-mail address.")), Email(message=_l("Enter an e-mail address like name@example.no.")), Length(max=254)])
-    display_name = StringField(_l("Name"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=120)])
+    display_name = LineField(_l("Name"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=120)])
     role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
-    organisation = StringField(_l("Organisation (optional)"), filters=[strip_text], validators=[Optional(), Length(max=160)])
+    organisation = LineField(_l("Organisation (optional)"), filters=[strip_text], validators=[Optional(), Length(max=160)])
     organisation_kind = SelectField(_l("Kind of partner (optional)"), choices=[("", "")] + [(k, KIND_LABELS[k]) for k in PARTNER_KINDS], validators=[Optional()])
     handles_concerns = BooleanField(_l("May see stories marked as a serious concern for a child"))
 
 
 class ReferenceFormBase(FlaskForm):
-    slug = StringField(_l("Short name in addresses and exports"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a short name.")), Length(max=60), Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use small letters a-z, digits and dashes only."))])
-    name = StringField(_l("Name (source text, translated through the catalogs)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=160)])
+    slug = LineField(_l("Short name in addresses and exports"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a short name.")), Length(max=60), Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use small letters a-z, digits and dashes only."))])
+    name = LineField(_l("Name (source text, translated through the catalogs)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=160)])
     position = IntegerField(_l("Order in lists"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])
     is_active = BooleanField(_l("In use"), default=True)
 
@@ -83,7 +83,7 @@ def _reference_form():
     from ..locales import LOCALES
 
     fields = {
-        f"name_{info.code}": StringField(info.native_name, filters=[strip_text], validators=[Optional(), Length(max=160)])
+        f"name_{info.code}": LineField(info.native_name, filters=[strip_text], validators=[Optional(), Length(max=160)])
         for info in LOCALES.values()
     }
     return type("ReferenceForm", (ReferenceFormBase,), fields)

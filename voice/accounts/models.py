@@ -12,8 +12,9 @@ ROLES = ("moderator", "partner", "admin")
 STAFF_ROLES = ("moderator", "admin")
 # Everyone with an account may organise co-creation sessions.
 ORGANISER_ROLES = ROLES
-# Roles that must use a second factor (SECURITY.md 3).
-SECOND_FACTOR_ROLES = STAFF_ROLES
+# Roles that must use a second factor (SECURITY.md 3): everyone, partners too, since
+# organisers see the phone numbers and e-mail addresses of those who sign up.
+SECOND_FACTOR_ROLES = ROLES
 PARTNER_KINDS = ("volunteer", "nonprofit", "business", "resident", "service")
 
 
@@ -98,6 +99,24 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A login half done: the password was right, the authenticator code is still to come.
+
+    Held here, not in the cookie: the cookie carries only a random token, so the
+    throttle of the second step is keyed on this account, the number of wrong codes
+    is counted where the browser cannot reset it, and the secret of an authenticator
+    being set up never leaves the server."""
+
+    __tablename__ = "login_attempt"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    failures: int = Field(default=0)
+    enrol_secret: str | None = Field(default=None, max_length=64)
+    next_url: str = Field(default="", max_length=500)
 
 
 class Invitation(SQLModel, table=True):

@@ -17,13 +17,15 @@ from ..hashing import SecretHasher
 from ..links import LinkBuilder
 from ..mail.service import queue_mail
 from . import passwords
-from .models import STAFF_ROLES, Invitation, User, UserSession
+from .models import STAFF_ROLES, Invitation, LoginAttempt, User, UserSession
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 INVITATION_LIFETIME = timedelta(hours=72)
 RESET_LIFETIME = timedelta(hours=2)
 TOUCH_EVERY = timedelta(seconds=60)
+LOGIN_ATTEMPT_LIFETIME = timedelta(minutes=5)
+MAX_CODE_FAILURES = 5  # then the password step must be passed again
 
 
 class AccountExists(Exception):
@@ -147,6 +149,41 @@ def toggle_concerns(*, session: Session, user: User) -> bool:
 
 # -- Second factor (TOTP) ---------------------------------------------------------
 
+def start_login_attempt(*, session: Session, user: User, now: datetime, next_url: str = "") -> str:
+    """The password was right: hold the half-done login here; returns the token for the cookie.
+    An account that has no authenticator yet gets the secret to set one up (kept here only)."""
+    for old in session.exec(select(LoginAttempt).where(LoginAttempt.user_id == user.id)):
+        session.delete(old)
+    token = secrets.token_urlsafe(32)
+    session.add(LoginAttempt(token_hash=sha256(token), user_id=user.id, created_at=now, next_url=next_url[:500],
+                             enrol_secret=None if user.totp_enabled else new_totp_secret()))
+    session.flush()
+    return token
+
+
+def find_login_attempt(*, session: Session, token: str | None, now: datetime) -> LoginAttempt | None:
+    """A half-done login that may go on: not expired, not locked by wrong codes."""
+    if not token:
+        return None
+    attempt = session.exec(select(LoginAttempt).where(LoginAttempt.token_hash == sha256(token))).first()
+    if attempt is None or now - attempt.created_at > LOGIN_ATTEMPT_LIFETIME or attempt.failures >= MAX_CODE_FAILURES:
+        return None
+    return attempt
+
+
+def count_code_failure(*, session: Session, attempt_id: int) -> None:
+    """One more wrong code (atomic); at MAX_CODE_FAILURES the half-done login is ended,
+    so the password must be given again. Runs even when the request that saw the wrong
+    code is rolled back (voice/web/db.py ``always``)."""
+    from sqlalchemy import delete, update
+
+    session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(failures=LoginAttempt.failures + 1))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt_id, LoginAttempt.failures >= MAX_CODE_FAILURES))
+
+
+def end_login_attempt(*, session: Session, attempt: LoginAttempt) -> None:
+    session.delete(attempt)
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()
 
@@ -219,7 +256,7 @@ def invite(*, session: Session, admin: User, email: str, role: str, role_label: 
         session=session, created_by=admin, purpose="invite", email=email, role=role, now=now, display_name=display_name,
         organisation=organisation, organisation_kind=organisation_kind,
     )
-    link = links("accounts.accept_invitation", token=token)
+    link = links("accounts.invitation_link", token=token)
     queue_mail(session=session, to=normalise_email(email), template="invitation", locale=locale,
                context={"name": display_name, "link": link, "role": role_label})
     return link
@@ -229,7 +266,7 @@ def issue_reset(*, session: Session, admin: User, user: User, links: LinkBuilder
     """A password reset link for ``user`` (single-use, 2 hours), e-mailed to them; returns the link."""
     token = create_invitation(session=session, created_by=admin, purpose="reset", email=user.email, role=user.role,
                               user=user, now=now)
-    link = links("accounts.reset_password", token=token)
+    link = links("accounts.reset_link", token=token)
     queue_mail(session=session, to=user.email, template="password_reset", locale=locale,
                context={"name": user.display_name, "link": link})
     return link
@@ -277,3 +314,8 @@ def staff_for_digest(*, session: Session) -> list[User]:
     """Active staff who asked for the daily e-mail about waiting stories."""
     return list(session.exec(select(User).where(User.wants_digest == True, User.is_active == True,  # noqa: E712
                                                 col(User.role).in_(STAFF_ROLES))))
+
+
+def active_staff(*, session: Session) -> list[User]:
+    """Everyone who may moderate now (active moderators and admins)."""
+    return list(session.exec(select(User).where(User.is_active == True, col(User.role).in_(STAFF_ROLES))))  # noqa: E712

@@ -5,10 +5,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..forms import USEFULNESS_CHOICES, CheckboxListField, ContactFieldsMixin, HoneypotField, strip_text
+from ..forms import USEFULNESS_CHOICES, CheckboxListField, ContactFieldsMixin, HoneypotField, LineField, strip_text
 from ..locales import LOCALES, OTHER_LANGUAGE
 from ..web.context import clock
 from .models import KINDS
@@ -33,22 +33,22 @@ def normalise_time(value: str | None) -> str | None:
 
 
 class SessionForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip_text], validators=[InputRequired(message=_l("Write a title.")), Length(max=160)])
+    title = LineField(_l("Title"), filters=[strip_text], validators=[InputRequired(message=_l("Write a title.")), Length(max=160)])
     description = TextAreaField(_l("Description"), filters=[strip_text], validators=[InputRequired(message=_l("Write what will happen.")), Length(max=8000)])
     text_lang = SelectField(_l("Language of the title and description"), choices=language_choices)
     kind = SelectField(_l("Kind of session"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     area = SelectField(_l("Area"), validators=[Optional()])
-    venue = StringField(_l("Venue and address"), filters=[strip_text], validators=[InputRequired(message=_l("Write where it is.")), Length(max=300)])
+    venue = LineField(_l("Venue and address"), filters=[strip_text], validators=[InputRequired(message=_l("Write where it is.")), Length(max=300)])
     day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date, for example 2027-03-14."))])
-    start_time = StringField(_l("Starts at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the start time, for example 17:30."))])
-    end_time = StringField(_l("Ends at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the end time, for example 19:00."))])
+    start_time = LineField(_l("Starts at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the start time, for example 17:30."))])
+    end_time = LineField(_l("Ends at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the end time, for example 19:00."))])
     repeat_weeks = IntegerField(_l("How many weeks in a row? (1 for a single session)"), default=1, validators=[InputRequired(message=_l("Enter a number from 1 to 26.")), NumberRange(min=1, max=26, message=_l("Enter a number from 1 to 26."))])
     capacity = IntegerField(_l("Places (adults and children)"), validators=[InputRequired(message=_l("Enter how many can come.")), NumberRange(min=1, max=1000, message=_l("Enter a number from 1 to 1000."))])
     languages = CheckboxListField(_l("Languages spoken"), choices=language_choices, validators=[InputRequired(message=_l("Choose at least one language."))])
     interpreter = BooleanField(_l("Interpreter offered"))
     childcare = BooleanField(_l("Childcare offered"))
     step_free = BooleanField(_l("Step-free access"))
-    cost = StringField(_l("Cost (leave empty if it is free)"), filters=[strip_text], validators=[Optional(), Length(max=120)])
+    cost = LineField(_l("Cost (leave empty if it is free)"), filters=[strip_text], validators=[Optional(), Length(max=120)])
     services = CheckboxListField(_l("Municipal services taking part (optional)"), validators=[Optional()])
 
     def validate_start_time(self, field):
@@ -71,14 +71,14 @@ class SessionForm(FlaskForm):
 
 
 class SignupForm(ContactFieldsMixin, FlaskForm):
-    name = StringField(_l("Your name or a nickname"), filters=[strip_text], validators=[InputRequired(message=_l("Write a name or a nickname.")), Length(max=80)])
+    name = LineField(_l("Your name or a nickname"), filters=[strip_text], validators=[InputRequired(message=_l("Write a name or a nickname.")), Length(max=80)])
     adults = IntegerField(_l("Adults"), default=1, validators=[InputRequired(message=_l("Enter how many adults are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
     children = IntegerField(_l("Children"), default=0, validators=[InputRequired(message=_l("Enter how many children are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
     interpreter_lang = SelectField(_l("Do you need an interpreter? (optional)"), validators=[Optional()])
     needs_childcare = BooleanField(_l("We need childcare during the session"))
-    accessibility = StringField(_l("Anything else we should arrange? (optional)"), filters=[strip_text], validators=[Optional(), Length(max=300)])
-    phone = StringField(_l("Phone number for a reminder (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
-    email = StringField(_l("E-mail for a reminder (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
+    accessibility = LineField(_l("Anything else we should arrange? (optional)"), filters=[strip_text], validators=[Optional(), Length(max=300)])
+    phone = LineField(_l("Phone number for a reminder (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
+    email = LineField(_l("E-mail for a reminder (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
     role = RadioField(_l("How will you take part?"), choices=[("participant", _l("As a participant")), ("helper", _l("As a helper"))], default="participant")
     form_token = HiddenField(validators=[Optional(), Length(max=64)])
     website = HoneypotField(_l("Leave this field empty"))
@@ -97,7 +97,7 @@ class RateForm(FlaskForm):
 
 
 class CancelSessionForm(FlaskForm):
-    reason = StringField(_l("Why is it cancelled?"), filters=[strip_text], validators=[InputRequired(message=_l("Write why the session is cancelled.")), Length(max=500)])
+    reason = LineField(_l("Why is it cancelled?"), filters=[strip_text], validators=[InputRequired(message=_l("Write why the session is cancelled.")), Length(max=500)])
 
 
 class OutcomeForm(FlaskForm):
@@ -112,6 +112,10 @@ class FilterForm(FlaskForm):
     kind = SelectField(_l("Kind"), validators=[Optional()])
     language = SelectField(_l("Language"), validators=[Optional()])
     from_day = DateField(_l("From date"), validators=[Optional()])
+
+    def validate_from_day(self, field):
+        if field.data and not 2000 <= field.data.year <= 2100:
+            raise ValidationError(_l("Enter a date between the years 2000 and 2100."))
 
 
 SESSION_STATUS_LABELS = {"pending": _l("Waiting for approval"), "published": _l("Published"), "cancelled": _l("Cancelled")}

@@ -30,7 +30,7 @@ def tell(*, session: Session, signup: Signup, cosession: CoSession, template: st
         return False
     context = {"title": cosession.title, "name": signup.name, "when": cosession.starts_at, "venue": cosession.venue,
                "link": session_url(links, cosession),
-               "manage": links("cocreation.manage", token=token) if token else None,
+               "manage": links("cocreation.manage_link", token=token) if token else None,
                "reason": cosession.cancel_reason}
     attachment = ics_attachment(cosession, links=links, now=now) if template in WITH_CALENDAR else None
     queue_mail(session=session, to=signup.email, template=template, context=context, locale=signup.page_lang,

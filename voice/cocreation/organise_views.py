@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask_wtf import FlaskForm
 
 from ..accounts.models import ORGANISER_ROLES, STAFF_ROLES
+from ..forms import PurposeForm
 from ..reference.models import Area, Service
 from ..spreadsheet import csv_text
 from ..web import audit
@@ -130,13 +131,18 @@ def attendance(public_id: str):
     return redirect(url_for("organise.manage", public_id=cosession.public_id))
 
 
-@bp.route("/<public_id>/signups.csv")
+@bp.route("/<public_id>/signups.csv", methods=["GET", "POST"])
 @roles_required(*ORGANISER_ROLES)
 def signups_csv(public_id: str):
-    """The organiser's list: names and needs, never phone numbers or e-mail addresses."""
+    """The organiser's list: names and needs, never phone numbers or e-mail addresses;
+    given after the organiser says why (logged, SECURITY.md 20)."""
     cosession = _organised_or_403(public_id)
+    form = PurposeForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("cocreation/organise/signups_export.html", cosession=cosession, form=form), status
     head = ["name", "status", "role", "adults", "children", "interpreter", "childcare", "other needs", "attended"]
     rows = service.signup_list(session=get_session(), cosession=cosession)
-    audit.record("signups_exported", "session", cosession.public_id)
+    audit.record("signups_exported", "session", cosession.public_id, {"purpose": form.purpose.data})
     return Response(csv_text([head, *rows]), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=signups-{cosession.public_id}.csv"})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -40,8 +40,9 @@ def index():
     form, filters = _filters()
     listed = service.upcoming(session=get_session(), filters=filters, now=clock().now())
     query = {k: v for k, v in request.args.items() if k in ("area", "kind", "language", "from_day") and v}
-    return render_page("cocreation/index.html", fragment="cocreation/_list.html", form=form, listed=listed,
+    page = render_page("cocreation/index.html", fragment="cocreation/_list.html", form=form, listed=listed,
                        kind_labels=KIND_LABELS, query=query)
+    return page, 400 if form.from_day.errors else 200
 
 
 def _calendar_response(cosessions, *, name: str, disposition: str) -> Response:
@@ -51,7 +52,9 @@ def _calendar_response(cosessions, *, name: str, disposition: str) -> Response:
 
 @bp.route("/calendar.ics")
 def calendar_feed():
-    _form, filters = _filters()
+    form, filters = _filters()
+    if form.from_day.errors:
+        abort(400)
     listed = service.upcoming(session=get_session(), filters=filters, now=clock().now(), limit=500)
     return _calendar_response([item.cosession for item in listed], name="Voice – samskaping",
                               disposition="inline; filename=voice-sessions.ics")
@@ -123,48 +126,60 @@ def signup(public_id: str):
         db.rollback()
         return render_template("cocreation/already.html", cosession=cosession), 409
     return render_template("cocreation/signed_up.html", cosession=cosession, signup=new_signup,
-                           manage_url=links()("cocreation.manage", token=token))
+                           manage_url=links()("cocreation.manage_link", token=token))
 
 
-def _signup_or_404(token: str):
-    found = service.find_signup(session=get_session(), token=token[:64])
+# The private link carries its token once: it goes into this browser's session and the browser
+# is sent on to /sessions/signup, so the token stays out of the address bar, the history and
+# every later log line (the access log is redacted, voice/web/accesslog.py).
+SIGNUP_TOKEN = "signup_token"
+
+
+def _signup_or_404():
+    found = service.find_signup(session=get_session(), token=(session.get(SIGNUP_TOKEN) or "")[:64])
     if found is None:
         abort(404)
     return found
 
 
-def _manage_page(signup_row, cosession, token, rate_form=None, status=200):
+def _manage_page(signup_row, cosession, rate_form=None, status=200):
     now = clock().now()
     return render_template(
-        "cocreation/manage.html", signup=signup_row, cosession=cosession, token=token,
+        "cocreation/manage.html", signup=signup_row, cosession=cosession,
         rate_form=rate_form or RateForm(formdata=None), may_rate=service.may_rate(signup_row, cosession, now=now),
         may_cancel=service.may_cancel(signup_row, cosession, now=now),
     ), status
 
 
 @bp.route("/signup/<token>", methods=["GET"])
-def manage(token: str):
-    signup_row, cosession = _signup_or_404(token)
-    return _manage_page(signup_row, cosession, token)
+def manage_link(token: str):
+    session[SIGNUP_TOKEN] = token[:64]
+    return redirect(url_for("cocreation.manage"))
 
 
-@bp.route("/signup/<token>/cancel", methods=["POST"])
+@bp.route("/signup", methods=["GET"])
+def manage():
+    signup_row, cosession = _signup_or_404()
+    return _manage_page(signup_row, cosession)
+
+
+@bp.route("/signup/cancel", methods=["POST"])
 @limiter.limit("20 per hour")
-def cancel(token: str):
-    signup_row, cosession = _signup_or_404(token)
+def cancel():
+    signup_row, cosession = _signup_or_404()
     if not FlaskForm().validate_on_submit():
         abort(400)
     service.cancel_signup(session=get_session(), signup=signup_row, cosession=cosession, now=clock().now(), links=links())
     return render_template("cocreation/cancelled.html", cosession=cosession)
 
 
-@bp.route("/signup/<token>/rate", methods=["POST"])
+@bp.route("/signup/rate", methods=["POST"])
 @limiter.limit("20 per hour")
-def rate(token: str):
-    signup_row, cosession = _signup_or_404(token)
+def rate():
+    signup_row, cosession = _signup_or_404()
     form = RateForm()
     if not form.validate_on_submit():
-        return _manage_page(signup_row, cosession, token, rate_form=form, status=400)
+        return _manage_page(signup_row, cosession, rate_form=form, status=400)
     value = None if form.usefulness.data == "dont-know" else int(form.usefulness.data)
     if not service.rate(session=get_session(), signup=signup_row, cosession=cosession, usefulness=value, now=clock().now()):
         abort(409)

@@ -11,7 +11,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 log = logging.getLogger("voice.errors")
 
@@ -55,6 +55,10 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if isinstance(exc, SecurityError):
+            # A Host header this site does not answer to (SECURITY.md 10). No page can be built
+            # for it (its links would point at that host), and no person's browser sends one.
+            return app.response_class("Unknown host.\n", status=400, mimetype="text/plain")
         return _page(exc.code)
 
     @app.errorhandler(CSRFError)

@@ -3,10 +3,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import USEFULNESS_CHOICES, CheckboxListField, ContactFieldsMixin, HoneypotField, story_language_choices, strip_text
+from ..forms import (
+    USEFULNESS_CHOICES,
+    CheckboxListField,
+    ContactFieldsMixin,
+    HoneypotField,
+    LineField,
+    story_language_choices,
+    strip_text,
+)
 from .labels import REPORT_LABELS
 from .models import REPORT_REASONS
 
@@ -36,8 +44,8 @@ class ExperienceForm(ContactFieldsMixin, FlaskForm):
     story = TextAreaField(_l("Your story (optional)"), filters=[strip_text])
     story_lang = SelectField(_l("Which language did you write in?"), choices=story_language_choices)
     consent_publish = BooleanField(_l("Yes, the municipality may publish my story without my name, after removing details that could identify me."))
-    phone = StringField(_l("Phone number (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
-    email = StringField(_l("E-mail address (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
+    phone = LineField(_l("Phone number (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
+    email = LineField(_l("E-mail address (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
     pii_checked = HiddenField()
     form_token = HiddenField(validators=[Optional(), Length(max=64)])
     website = HoneypotField(_l("Leave this field empty"))
@@ -51,7 +59,7 @@ class ExperienceForm(ContactFieldsMixin, FlaskForm):
 
 
 class ReceiptForm(FlaskForm):
-    code = StringField(
+    code = LineField(
         _l("Your receipt code"),
         filters=[strip_text],
         validators=[InputRequired(message=_l("Enter your receipt code.")), Length(max=RECEIPT_MAX, message=_l("A receipt code has 20 letters and numbers."))],

@@ -141,3 +141,8 @@ class StoryReport(SQLModel, table=True):
     comment: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     resolved: bool = Field(default=False)
+    # Who reported, as keyed hashes of the browser and the address (never the address itself):
+    # a report counts towards hiding only from a browser *and* an address not yet counted.
+    browser_key: str = Field(default="", max_length=32)
+    address_key: str = Field(default="", max_length=32)
+    counted: bool = Field(default=True)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from .. import pii
@@ -267,14 +266,31 @@ def published_story(*, session: Session, public_id: str) -> Experience | None:
     return session.exec(published_query().where(Experience.public_id == public_id)).first()
 
 
-def report_story(*, session: Session, experience: Experience, reason: str, comment: str, hide_at: int) -> None:
-    """Someone says a published story is wrong; at ``hide_at`` unresolved reports it is
-    hidden until a moderator decides again."""
-    session.add(StoryReport(experience_id=experience.id, reason=reason, comment=comment.strip()))
+@dataclass(frozen=True)
+class Reporter:
+    """Who reports, as keyed hashes: of this browser (a random id in its session) and of its address."""
+
+    browser_key: str
+    address_key: str
+
+
+def report_story(*, session: Session, experience: Experience, reason: str, comment: str, hide_at: int,
+                 reporter: Reporter, now: datetime) -> bool:
+    """Someone says a published story is wrong. It is hidden, until a moderator decides again,
+    once ``hide_at`` different people have reported it: a report counts only from a browser
+    and an address that have not been counted for this story yet, so one person alone can
+    never take a story off the site. Returns True when this report hid the story."""
+    if hide_at < 2:
+        raise ValueError("hiding a story must take more than one person's reports")
+    earlier = session.exec(select(StoryReport).where(StoryReport.experience_id == experience.id,
+                                                     StoryReport.resolved == False)).all()  # noqa: E712
+    counted = [r for r in earlier if r.counted]
+    is_new_person = all(r.browser_key != reporter.browser_key and r.address_key != reporter.address_key for r in counted)
+    session.add(StoryReport(experience_id=experience.id, reason=reason, comment=comment.strip(), created_at=now,
+                            browser_key=reporter.browser_key, address_key=reporter.address_key, counted=is_new_person))
     experience.report_count += 1
-    unresolved = session.exec(
-        select(func.count()).select_from(StoryReport).where(StoryReport.experience_id == experience.id, StoryReport.resolved == False)  # noqa: E712
-    ).one()  # autoflush: includes the report just added
-    if unresolved >= hide_at:
+    hides = is_new_person and len(counted) + 1 >= hide_at and not experience.is_hidden
+    if hides:
         experience.is_hidden = True
     session.add(experience)
+    return hides

@@ -10,6 +10,7 @@ from .. import pii
 from ..extensions import limiter
 from ..forms import honeypot_filled
 from ..reference.models import Area, LifeDomain, Service
+from ..web import audit
 from ..web.context import clock, hasher, locale_code, reference_choices, setting
 from ..web.db import get_session
 from . import labels, receipt, service
@@ -170,5 +171,8 @@ def delete():
         return _not_found(ReceiptForm(formdata=None, code=form.code.data))
     if form.confirm.data != "yes":
         return render_template("experiences/confirm_delete.html", form=form)
+    public_id = experience.public_id
     service.delete_experience(session=session, experience=experience)
+    # That a story was deleted, never what it said (SECURITY.md 20).
+    audit.record("story_deleted_by_family", "experience", public_id, actor="family")
     return render_template("experiences/deleted.html")

@@ -25,6 +25,7 @@ SUBJECTS = {
     "signup_promoted": N_("A place is free for you: %(title)s"),
     "session_reminder": N_("Reminder: %(title)s"),
     "session_cancelled": N_("Cancelled: %(title)s"),
+    "story_hidden": N_("A story was hidden after reports"),
 }
 
 

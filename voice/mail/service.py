@@ -68,6 +68,14 @@ def build_message(message: OutboxMessage, sender: str, *, now: datetime) -> Emai
     return email
 
 
+def _forget_contents(message: OutboxMessage) -> None:
+    """Once sent (or given up), the outbox keeps who got what and when, not the text:
+    invitation and reset links and private sign-up links are single-use secrets."""
+    message.text_body = ""
+    message.html_body = ""
+    message.attachment_body = None
+
+
 def send_pending(*, session: Session, smtp: SmtpSettings, now: datetime, limit: int = 200) -> tuple[int, int]:
     """Send what is due; return (sent, failed this round)."""
     due = session.exec(
@@ -91,6 +99,7 @@ def send_pending(*, session: Session, smtp: SmtpSettings, now: datetime, limit: 
             failed += 1
             if message.attempts >= MAX_ATTEMPTS:
                 message.failed_at = now
+                _forget_contents(message)
                 log.error("mail %s gave up after %s attempts: %s", message.id, message.attempts, message.last_error)
             else:
                 message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
@@ -98,6 +107,7 @@ def send_pending(*, session: Session, smtp: SmtpSettings, now: datetime, limit: 
         else:
             message.sent_at = now
             message.attempts += 1
+            _forget_contents(message)
             sent += 1
         session.add(message)
     return sent, failed

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import CheckboxListField, story_language_choices, strip_text
+from ..forms import CheckboxListField, LineField, story_language_choices, strip_text
 
 DECISION_CHOICES = [
     ("published", _l("Publish (only with the family's consent)")),
@@ -27,7 +27,7 @@ class DecisionForm(FlaskForm):
     translation_lang = SelectField(_l("Language of the translation"), choices=story_language_choices, validators=[Optional()])
     serious_concern = BooleanField(_l("Serious concern for a child: follow up, never publish"))
     decision = RadioField(_l("Decision"), choices=DECISION_CHOICES, validators=[InputRequired(message=_l("Choose a decision."))])
-    reject_reason = StringField(_l("Reason for rejecting"), filters=[strip_text], validators=[Optional(), Length(max=500)])
+    reject_reason = LineField(_l("Reason for rejecting"), filters=[strip_text], validators=[Optional(), Length(max=500)])
 
 
 class AnswerForm(FlaskForm):
@@ -45,5 +45,5 @@ class ExportForm(FlaskForm):
     domain = SelectField(_l("Life domain"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=STATUS_FILTER, validators=[Optional()])
     format = RadioField(_l("File format"), choices=FORMATS, default="csv")
-    purpose = StringField(_l("Why do you need this export?"), filters=[strip_text],
+    purpose = LineField(_l("Why do you need this export?"), filters=[strip_text],
                           validators=[InputRequired(message=_l("Write why you need the export. It is logged.")), Length(min=5, max=300, message=_l("Write at least a few words, at most 300 characters."))])

@@ -7,7 +7,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from ..accounts.models import User
-from ..accounts.service import staff_for_digest
+from ..accounts.service import active_staff, staff_for_digest
 from ..experiences.models import CHANGE_STATUSES, Experience, ExperienceDomain, ExperienceService, ServiceAnswer, StoryReport
 from ..experiences.service import Listed, listed
 from ..links import LinkBuilder
@@ -161,3 +161,18 @@ def serious_waiting_count(*, session: Session, user: User) -> int:
     return session.exec(
         select(func.count()).select_from(Experience).where(Experience.status == "new", Experience.serious_concern == True)  # noqa: E712
     ).one()
+
+
+def tell_about_hidden_story(*, session: Session, experience: Experience, links: LinkBuilder, locale: str = "nb") -> int:
+    """A published story was taken off the site by reports: tell every moderator who may
+    read it at once, by e-mail (the queue shows it first too). Returns how many were told."""
+    told = 0
+    reporters = session.exec(select(func.count()).select_from(StoryReport).where(
+        StoryReport.experience_id == experience.id, StoryReport.resolved == False, StoryReport.counted == True)).one()  # noqa: E712
+    for user in active_staff(session=session):
+        if can_see(user, experience):
+            queue_mail(session=session, to=user.email, template="story_hidden", locale=locale, context={
+                "name": user.display_name, "count": reporters,
+                "link": links("moderation.experience", public_id=experience.public_id)})
+            told += 1
+    return told

@@ -10,6 +10,7 @@ from .. import pii
 from ..accounts.models import STAFF_ROLES
 from ..experiences import labels
 from ..experiences.service import load_view
+from ..forms import PurposeForm
 from ..reference.models import Area, LifeDomain, Service
 from ..web import audit
 from ..web.context import clock, locale_code, reference_choices, reference_names, setting
@@ -185,21 +186,30 @@ def _job_or_404(job_id: int) -> ExportJob:
     return job
 
 
-@bp.route("/export/<int:job_id>")
+@bp.route("/export/<id:job_id>")
 @roles_required(*STAFF_ROLES)
 def export_status(job_id: int):
     return render_page("moderation/export_status.html", fragment="moderation/_export_progress.html", job=_job_or_404(job_id))
 
 
-@bp.route("/export/<int:job_id>/download")
+@bp.route("/export/<id:job_id>/download", methods=["GET", "POST"])
 @roles_required(*STAFF_ROLES)
 def export_download(job_id: int):
+    """The file, to the staff member who asked for it; an admin fetching someone else's
+    export first says why, and that is what the audit log records (SECURITY.md 20)."""
     job = _job_or_404(job_id)
     if job.status != "done":
         abort(404)
     path = Path(setting("EXPORT_DIR")) / job.file_name
     if not path.is_file():
         abort(404)
-    audit.record("export_downloaded", "export", job.id, {"purpose": job.purpose})
+    detail = {"purpose": job.purpose}
+    if job.user_id != g.account.id:
+        form = PurposeForm()
+        if not form.validate_on_submit():
+            status = 400 if form.is_submitted() else 200
+            return render_template("moderation/export_other.html", job=job, form=form), status
+        detail = {"purpose": form.purpose.data, "requested_by": job.user_id, "requested_for": job.purpose}
+    audit.record("export_downloaded", "export", job.id, detail)
     return send_file(path, mimetype=DOWNLOAD_TYPES[job.file_format], as_attachment=True,
                      download_name=f"voice-export-{job.created_at:%Y%m%d}-{job.id}.{job.file_format}")

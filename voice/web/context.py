@@ -38,6 +38,16 @@ def setting(name: str):
     return current_app.config[name]
 
 
+def keyed(value: str, length: int = 32) -> str:
+    """A keyed hash (HMAC-SHA256 with SECRET_KEY) of something that must not be stored or
+    logged as it is (an address, an identifier that may be a password): the same input gives
+    the same key, and the key gives nothing back."""
+    import hashlib
+    import hmac
+
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), value.encode(), hashlib.sha256).hexdigest()[:length]
+
+
 def reference_names():
     """The page's reference names (services, areas, domains), loaded once per request."""
     from ..reference.service import Names

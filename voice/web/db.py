@@ -40,7 +40,14 @@ def get_session() -> Session:
 
 def keep_always(row: SQLModel) -> None:
     """Store ``row`` at the end of the request whether it succeeds or not."""
-    g.setdefault("keep_always", []).append(row)
+    always(lambda session: session.add(row))
+
+
+def always(write) -> None:
+    """Run ``write(session)`` at the end of the request whether it succeeds or not: with the
+    request's commit, or in a transaction of its own after the rollback (e.g. counting a
+    wrong authenticator code on a request that answers 400)."""
+    g.setdefault("keep_always", []).append(write)
 
 
 def after_commit(callback) -> None:
@@ -54,21 +61,23 @@ def is_database_failure(exc: BaseException) -> bool:
 
 def _finish(status_code: int) -> None:
     session = g.pop("db_session", None)
-    always = g.pop("keep_always", [])
+    writes = g.pop("keep_always", [])
     callbacks = g.pop("after_commit", [])
-    if session is None and not always:
+    if session is None and not writes:
         return
     session = session or Session(get_engine(), expire_on_commit=False)
     g.db_session_done = session  # closed at teardown
     if status_code < 400:
-        session.add_all(always)
+        for write in writes:
+            write(session)
         session.commit()
         for callback in callbacks:
             callback()
         return
     session.rollback()
-    if always:
-        session.add_all(always)
+    if writes:
+        for write in writes:
+            write(session)
         session.commit()
 
 
