@@ -111,24 +111,31 @@ def test_changes_made_together_touch_the_tally_once(app, db):
     assert set(by(db, "service")) == {ids(db, Service)["school"]}
 
 
-def test_a_moderator_deciding_in_the_browser_changes_the_dashboard(app, client, db, login, post):
+def test_a_moderator_deciding_in_the_browser_changes_the_figures(app, client, db, login, post):
+    """Decisions made through the web forms reach the tally at once, and the figures of
+    their quarter when it is published (and never after: published quarters are frozen)."""
     user, secret = make_user(app, db)
     login(user, secret)
     stories = [make_experience(app, db, usefulness=4, consent_publish=True)[0] for _ in range(5)]
-
-    def experiences_shown():
-        records = client.get("/figures/download.json?period_type=month&lang=en").get_json()["records"]
-        record = next(r for r in records if (r["table"], r["group"], r["measure"]) == ("summary", "all", "experiences"))
-        return record["value"], record["status"]
-
-    assert experiences_shown() == (0, "")
+    for story in stories:
+        story.created_at = datetime(2025, 2, 10, tzinfo=UTC)  # told in a quarter not yet published
+        db.add(story)
+    db.commit()
     for story in stories:
         response = post(f"/moderation/experiences/{story.public_id}/decide?lang=en",
                         {"services": ["nav"], "decision": "published", "published_story": "Redacted."},
                         token_from="/moderation/")
         assert response.status_code == 302
-    assert experiences_shown() == (5, "")
     assert rollup.differences(db) == []
+    assert by_quarter(db, "area", Period("quarter", 2025, 1))[None].experiences == 5
+    records = client.get("/figures/download.json?period_type=quarter&period=2025-Q1&lang=en").get_json()["records"]
+    record = next(r for r in records if (r["table"], r["group"], r["measure"]) == ("summary", "all", "experiences"))
+    assert (record["value"], record["status"]) == (5, "")
+
+
+def by_quarter(db, dimension: str, quarter: Period) -> dict:
+    tallies = service.tallies(session=db, periods=[quarter], by=dimension, filters=Filters())
+    return {key: tally for (_index, key), tally in tallies.items()}
 
 
 # --------------------------------------------------------------------------

@@ -80,6 +80,8 @@ def from_environment(instance_path: Path) -> dict:
         "REPORTS_TO_HIDE": max(_int("REPORTS_TO_HIDE", 3), 2),
         "ORIGINAL_RETENTION_DAYS": _int("ORIGINAL_RETENTION_DAYS", 90),
         "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(instance_path / "exports")),
+        # Days after a quarter ends before its figures are published (and frozen for good).
+        "FIGURES_SETTLE_DAYS": max(_int("FIGURES_SETTLE_DAYS", 14), 0),
         "DISCLOSURE_MIN_COUNT": _int("DISCLOSURE_MIN_COUNT", 5),
         "DISCLOSURE_MIN_ANSWERS": _int("DISCLOSURE_MIN_ANSWERS", 10),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),

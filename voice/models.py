@@ -10,7 +10,7 @@ from .experiences.models import (  # noqa: F401
     ServiceAnswer,
     StoryReport,
 )
-from .figures.models import ExperienceTally  # noqa: F401
+from .figures.models import CoSnapshot, ExperienceTally, PublishedQuarter, TallySnapshot  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .moderation.models import ExportJob  # noqa: F401
 from .ratelimit import RateLimitCounter  # noqa: F401

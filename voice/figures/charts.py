@@ -14,7 +14,7 @@ from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 
 from ..experiences.models import EXPLAINED_MAX
-from .disclosure import REASON_SECONDARY, REASON_SMALL, REASON_TOO_FEW_ANSWERS, Cell
+from .disclosure import REASON_PROTECTED, REASON_SECONDARY, REASON_SMALL, REASON_TOO_FEW_ANSWERS, Cell
 from .service import Period
 
 WIDTH = 340  # viewBox width: a phone's width in CSS pixels, so text keeps its size there
@@ -43,7 +43,7 @@ def share_text(cell: Cell | None) -> str:
         return format_percent(cell.value)
     if cell.reason == REASON_TOO_FEW_ANSWERS:
         return _("too few answers")
-    return _("hidden")
+    return _("hidden")  # REASON_PROTECTED: one mark whatever hid it
 
 
 def median_text(cell: Cell | None) -> str:
@@ -68,6 +68,7 @@ def reason_text(cell: Cell) -> str:
         REASON_SMALL: _("fewer than %(number)s", number=format_decimal(cell.threshold or 0)),
         REASON_SECONDARY: _("hidden, so that a small number cannot be worked out"),
         REASON_TOO_FEW_ANSWERS: _("too few answers"),
+        REASON_PROTECTED: _("not shown, to protect the families"),
     }.get(cell.reason or "", "")
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "Cell",
     "DEFAULT_POLICY",
     "DisclosurePolicy",
+    "REASON_PROTECTED",
     "REASON_SECONDARY",
     "REASON_SMALL",
     "REASON_TOO_FEW_ANSWERS",
@@ -77,6 +78,9 @@ __all__ = [
 REASON_SMALL = "small"
 REASON_SECONDARY = "secondary"
 REASON_TOO_FEW_ANSWERS = "too_few_answers"
+# A share not shown, whatever the reason (too few answers, a count of 1-4 behind it, or so
+# that another cannot be worked out): one mark for all, so the mark itself tells nothing.
+REASON_PROTECTED = "protected"
 
 #: The floors below which no policy may go.
 MIN_COUNT_FLOOR = 5

@@ -44,7 +44,7 @@ _MEASURES = (
 
 def _value(cell: Cell, kind: str):
     if kind == "share":
-        return round(float(cell.value) * 100, 1)
+        return round(float(cell.value) * 100)  # whole per cent (voice/figures/tables.py, rule E)
     if kind == "median":
         return float(cell.value)
     return int(cell.value)
@@ -248,7 +248,7 @@ def _dataset(figures: tables.Figures, *, table: str, label: str, dims: list[tupl
 
 def _units(keys: list[str]) -> dict:
     return {
-        key: ({"label": _("per cent"), "decimals": 1} if key.endswith("_percent")
+        key: ({"label": _("per cent"), "decimals": 0} if key.endswith("_percent")
               else {"label": _("median"), "decimals": 1} if key.endswith("_median")
               else {"label": _("number"), "decimals": 0})
         for key in keys

@@ -16,7 +16,11 @@ and the 0 placeholders could not point anywhere.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Field, SQLModel
+
+from ..db import UTCDateTime
 
 # The tally's measures, in the order the rollup writes them.
 EXPLAINED_COLUMNS = tuple(f"explained_{k}" for k in range(7))
@@ -51,3 +55,53 @@ class ExperienceTally(SQLModel, table=True):
     answered: int = 0  # published and answered (by the row's service, or by any when service_id is 0)
     answers: int = 0  # answers written (same rule)
     changes: int = 0  # of which marked "change planned" or "change made"
+
+
+class PublishedQuarter(SQLModel, table=True):
+    """A quarter whose figures are published: frozen from the moment they were, so no later
+    decision, deletion or re-tag can show up as a difference between two reads."""
+
+    __tablename__ = "published_quarter"
+    quarter: int = Field(primary_key=True)  # year * 10 + quarter number
+    published_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TallySnapshot(SQLModel, table=True):
+    """The monthly tally of a published quarter's months, as it stood when the quarter was published."""
+
+    __tablename__ = "tally_snapshot"
+    service_id: int = Field(primary_key=True)
+    domain_id: int = Field(primary_key=True)
+    month: int = Field(primary_key=True)
+    area_id: int = Field(primary_key=True)
+    experiences: int = 0
+    useful_answers: int = 0
+    useful: int = 0
+    listened_answers: int = 0
+    listened: int = 0
+    explained_0: int = 0
+    explained_1: int = 0
+    explained_2: int = 0
+    explained_3: int = 0
+    explained_4: int = 0
+    explained_5: int = 0
+    explained_6: int = 0
+    published: int = 0
+    answered: int = 0
+    answers: int = 0
+    changes: int = 0
+
+
+class CoSnapshot(SQLModel, table=True):
+    """Co-creation of a published quarter, per area (0: none given) and organiser kind."""
+
+    __tablename__ = "cocreation_snapshot"
+    quarter: int = Field(primary_key=True)
+    area_id: int = Field(primary_key=True)
+    organiser_kind: str = Field(primary_key=True, max_length=16)
+    sessions: int = 0
+    signups: int = 0
+    attendance_recorded: int = 0
+    attended: int = 0
+    rated: int = 0
+    useful: int = 0

@@ -4,7 +4,7 @@ Two kinds of series:
 
 * the app's own health, counted by request hooks: requests by endpoint and
   status class, unhandled exceptions, and a latency histogram;
-* the published experience figures of the current month, quarter and year
+* the published experience figures of the latest published quarter and year
   (or only ``?period_type=...``), computed at scrape time from the same
   protected ``tables.Figures`` as the dashboard. A suppressed figure is left
   out, never sent as a number.
@@ -29,9 +29,9 @@ from prometheus_client.exposition import choose_encoder
 
 from ..web.context import clock, reference_names
 from ..web.db import get_session
-from . import tables
+from . import service, tables
 from .disclosure import Cell
-from .service import PERIOD_TYPES, Filters, Period
+from .service import Filters
 
 EXTENSION = "voice_metrics"
 POLICY_EXTENSION = "voice_disclosure_policy"
@@ -124,9 +124,13 @@ class FiguresCollector:
     def collect(self):
         if not has_request_context() or request.endpoint != "figures.monitoring_feed":
             return
-        wanted = [kind for kind in request.args.getlist("period_type") if kind in PERIOD_TYPES] or list(PERIOD_TYPES)
+        wanted = [kind for kind in request.args.getlist("period_type") if kind in tables.PUBLISHED_KINDS] \
+            or list(tables.PUBLISHED_KINDS)
         now = clock().now()
         session = get_session()
+        settle = current_app.config["FIGURES_SETTLE_DAYS"]
+        service.publish_due(session=session, now=now, settle_days=settle)
+        published = service.published_quarters(session=session)
         names = reference_names()
         policy = current_app.extensions[POLICY_EXTENSION]
         group_labels = ["period_type", "period", "dimension", "group"]
@@ -143,9 +147,13 @@ class FiguresCollector:
             "attended": _gauge("voice_cocreation_attended_ratio", "Share of confirmed sign-ups who attended, of those whose attendance was marked.", group_labels),
             "co_useful": _gauge("voice_cocreation_useful_ratio", "Share who found the session useful (4 or 5 of 5), of those who rated it.", group_labels),
         }
-        for kind in wanted:
-            period = Period.containing(kind, now)
-            figures = tables.build(session=session, period=period, filters=Filters(), policy=policy, now=now, names=names)
+        for kind in wanted:  # the latest published quarter and year
+            options = tables.period_options(kind, published=published)
+            if not options:
+                continue
+            period = options[0]
+            figures = tables.build(session=session, period=period, filters=Filters(), policy=policy, now=now, names=names,
+                                   settle_days=settle)
             self._experiences(families, figures, [kind, period.key])
             self._cocreation(families, figures, [kind, period.key])
         yield from families.values()

@@ -24,15 +24,17 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from ..cocreation.models import CoSession, Signup
 from ..experiences.models import EXPLAINED_MAX, Experience
 from . import rollup
-from .models import MEASURES, ExperienceTally
+from .models import MEASURES, CoSnapshot, ExperienceTally, PublishedQuarter, TallySnapshot
 from .periods import (  # noqa: F401  (the figures' public names)
     CHANGE_STATUSES_COUNTED,
     MODERATED,
@@ -56,6 +58,9 @@ fill_tally_if_empty = rollup.fill_if_empty
 
 _e = Experience.__table__
 _t = ExperienceTally.__table__
+SNAPSHOT = TallySnapshot.__table__
+_co = CoSnapshot.__table__
+_pq = PublishedQuarter.__table__
 ANY = 0  # in the tally: every service / every domain; area 0 is "area not given"
 _cs = CoSession.__table__
 _su = Signup.__table__
@@ -131,7 +136,7 @@ def median_of_counts(counts: tuple[int, ...] | list[int]) -> float | None:
     return statistics.fmean((value_at((n - 1) // 2), value_at(n // 2)))
 
 
-_BY = {"area": _t.c.area_id, "service": _t.c.service_id, "domain": _t.c.domain_id}
+_COLUMN = {"area": "area_id", "service": "service_id", "domain": "domain_id"}
 
 
 def _month_keys(period: Period) -> list[int]:
@@ -139,26 +144,29 @@ def _month_keys(period: Period) -> list[int]:
     return [first + k for k in range(MONTHS_PER[period.kind])]
 
 
-def tallies(*, session: Session, periods: list[Period], by: str, filters: Filters) -> dict[tuple[int, int | None], Tally]:
+def tallies(*, session: Session, periods: list[Period], by: str, filters: Filters,
+            table=None) -> dict[tuple[int, int | None], Tally]:
     """Tallies per (index of period, group id) for ``by`` in "area", "service" or
     "domain", over consecutive periods, with the other filters applied (the filter
     on ``by`` itself is not: the caller needs every group). "Area not given" is
     the group None. Groups without experiences are left out.
 
     One GROUP BY on the monthly tally (``rollup``): at most a few thousand small
-    rows, whatever the number of experiences.
+    rows, whatever the number of experiences. ``table``: the live tally (default) or the
+    frozen ``SNAPSHOT`` of published quarters, which is what the public reads.
     """
+    t = _t if table is None else table
     month_index = {key: index for index, period in enumerate(periods) for key in _month_keys(period)}
-    conditions = [_t.c.month.between(min(month_index), max(month_index))]
+    conditions = [t.c.month.between(min(month_index), max(month_index))]
     for name, wanted in (("service", filters.service_id), ("domain", filters.domain_id)):
-        conditions.append(_BY[name] > ANY if name == by else _BY[name] == (wanted or ANY))
+        conditions.append(t.c[_COLUMN[name]] > ANY if name == by else t.c[_COLUMN[name]] == (wanted or ANY))
     if by != "area" and filters.area_id is not None:
-        conditions.append(_t.c.area_id == filters.area_id)
-    group = _BY[by]
+        conditions.append(t.c.area_id == filters.area_id)
+    group = t.c[_COLUMN[by]]
     stmt = (
-        select(_t.c.month, group, *(func.sum(_t.c[name]) for name in MEASURES))
+        select(t.c.month, group, *(func.sum(t.c[name]) for name in MEASURES))
         .where(*conditions)
-        .group_by(_t.c.month, group)
+        .group_by(t.c.month, group)
     )
     result: dict[tuple[int, int | None], Tally] = {}
     for month, key, *values in session.execute(stmt):
@@ -233,3 +241,73 @@ def first_moderated_at(*, session: Session) -> datetime | None:
     ]
     firsts = [value for value in firsts if value is not None]
     return min(firsts) if firsts else None
+
+
+# --------------------------------------------------------------------------
+# Publication: a quarter is published once, after it has ended and settled
+# --------------------------------------------------------------------------
+
+
+def quarter_key(period: Period) -> int:
+    return period.year * 10 + period.number
+
+
+def published_quarters(*, session: Session) -> set[Period]:
+    return {Period("quarter", key // 10, key % 10) for key in session.execute(select(_pq.c.quarter)).scalars()}
+
+
+def publication_day(quarter: Period, settle_days: int):
+    """The day (in Trondheim) a quarter's figures are published."""
+    return (quarter.end_utc + timedelta(days=settle_days)).astimezone(OSLO).date()
+
+
+def _first_quarter(session: Session) -> Period | None:
+    month = session.execute(select(func.min(_t.c.month))).scalar()
+    starts = session.execute(select(func.min(_cs.c.starts_at))).scalar()
+    candidates = []
+    if month is not None:
+        candidates.append(Period.containing("quarter", date(int(month) // 100, int(month) % 100, 1)))
+    if starts is not None:
+        candidates.append(Period.containing("quarter", starts))
+    # From the first quarter of that year, so that the year can be published when it ends.
+    return Period("quarter", min(candidates).year, 1) if candidates else None
+
+
+def publish_due(*, session: Session, now: datetime, settle_days: int) -> list[Period]:
+    """Publish every quarter that ended at least ``settle_days`` ago and is not published
+    yet: its months of the tally and its co-creation figures are copied into snapshots that
+    never change again. Safe to call at any time and from several workers at once (the
+    first to insert a quarter's row publishes it). Returns the quarters published now."""
+    first = _first_quarter(session)
+    if first is None:
+        return []
+    done = published_quarters(session=session)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    published = []
+    quarter = first
+    while quarter.end_utc + timedelta(days=settle_days) <= now:
+        if quarter not in done:
+            won = session.execute(insert(_pq).values(quarter=quarter_key(quarter), published_at=now)
+                                  .on_conflict_do_nothing().returning(_pq.c.quarter)).first()
+            if won is not None:
+                months = [quarter.year * 100 + (quarter.number - 1) * 3 + k for k in (1, 2, 3)]
+                session.execute(insert(SNAPSHOT).from_select(
+                    [c.name for c in _t.columns], select(*_t.columns).where(_t.c.month.in_(months))))
+                rows = [{"quarter": quarter_key(quarter), "area_id": area or 0, "organiser_kind": kind,
+                         **{f.name: getattr(tally, f.name) for f in fields(CoTally)}}
+                        for (area, kind), tally in cocreation(session=session, period=quarter, now=now).items()]
+                if rows:
+                    session.execute(insert(_co), rows)
+                published.append(quarter)
+        quarter = quarter.next()
+    return published
+
+
+def cocreation_published(*, session: Session, quarters: list[Period]) -> dict[tuple[int | None, str], CoTally]:
+    """The frozen co-creation figures of published quarters, summed."""
+    result: dict[tuple[int | None, str], CoTally] = {}
+    keys = [quarter_key(q) for q in quarters]
+    for row in session.execute(select(_co).where(_co.c.quarter.in_(keys))):
+        key = (row.area_id or None, row.organiser_kind)
+        result[key] = result.get(key, CoTally()) + CoTally(*(getattr(row, f.name) for f in fields(CoTally)))
+    return result

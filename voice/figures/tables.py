@@ -1,46 +1,61 @@
-"""What Voice may publish: the raw tallies of ``service`` put through disclosure control.
+"""What Voice may publish: the frozen tallies of published quarters, put through
+disclosure control.
 
 Every figure leaves here as a ``Cell`` of ``voice.figures.disclosure`` (a value, or
-suppressed with a reason). Dashboard, downloads and the monitoring feed all read
-the same ``Figures``, so they always agree.
+hidden with a reason). Dashboard, downloads and the monitoring feed all read the
+same ``Figures``, so they always agree.
 
-How the tables are protected, and why this way
-----------------------------------------------
-The disclosure module protects one table at a time against its own totals. A
-dashboard with filters publishes many tables that share cells; protecting each
-on its own could let a reader subtract one from another. So:
+How the figures are protected, and why this way
+-----------------------------------------------
+A reader is assumed to know every figure that is or was ever published, in every
+view, and, for every group, how many answered each question (published counts and
+shares can give that away). So:
 
-1. The total number of experiences of a period is published as a single count.
-   Every breakdown that adds up to it (by area, with "area not given"; by how
-   many services families explained to, with "no answer") is protected as a
-   one-way table *with that total held fixed*: the module's secondary
-   suppression, and where even that would need to hide the total, every
-   non-zero cell is hidden instead (``protect_with_total``). Two such tables
-   share nothing but the published total, so they cannot be combined.
-2. Services are a multiple choice: the service counts add up to at least the
-   total. They are protected as a one-way table whose sum is never published,
-   with the same fallback; domains (a story may have none) need only the
-   "fewer than 5" rule.
-3. A view filtered on one area, service or domain shows that group's count
-   from the period's unfiltered table, and its trend shows the same count from
-   every period's table. So a count has one protection, however one looks.
-4. No other counts are published: not for a combination of filters, not inside
-   a breakdown that a filter narrows, not per group and "services explained to".
-   Any of those could be subtracted from published counts to reveal a small
-   number. Shares and medians are published there, each only from at least
-   ``min_answers`` answers; a share with an unpublished base reveals no count.
-5. Co-creation: sessions held and sign-ups, each a two-way table area x
-   partner kind with all margins (``suppress_two_way``); attendance and
-   usefulness as shares only (publishing "attended" beside "signed up" would
-   publish "did not attend" by subtraction).
+A. **A quarter is published once, and never changes.** It is published when it has
+   ended and ``settle_days`` have passed (time for the stories to be read); its
+   tally is then frozen in a snapshot (``service.publish_due``). Until then it shows
+   nothing at all, so no decision can be seen as a difference between two reads; a
+   decision about an older story, a family deleting its story, or a re-tag later
+   never change what was published.
+B. **Quarters are the finest period.** Months are not published: a quarter is the sum
+   of its months, and published months would let a hidden quarter cell be worked out
+   (or the other way round).
+C. **A year shows a figure only where it adds nothing:** a year's count (or share) of
+   a group is shown only when that group's count (or share) is shown in all four of
+   its quarters, so it is their sum (or the share of their sums), which any reader
+   could work out already. Otherwise it is hidden.
+D. Within a quarter, counts are protected as before (the module ``disclosure``):
+   1. The total of experiences is a single count. Every breakdown that adds up to it
+      (by area, with "area not given"; by how many services families explained to,
+      with "no answer") is protected as a one-way table *with that total held fixed*
+      (``protect_with_total``).
+   2. Services are a multiple choice: their counts are protected as a one-way table
+      whose sum is never published. Domains (a story may have none) only need the
+      "fewer than 5" rule.
+   3. A view filtered on one group shows that group's count from the quarter's
+      unfiltered table, and its trend the same from every quarter's table.
+   4. No other counts are published: not for a combination of filters, not inside a
+      breakdown that a filter narrows.
+E. **Shares give away the counts behind them**, since a reader may know how many
+   answered. A share ``k / n`` is shown only when at least ``min_answers`` answered
+   and both ``k`` and ``n - k`` are at least ``min_count`` (so the two counts it
+   reveals could be published themselves); to whole per cent. In a breakdown that
+   splits a shown total (the areas of a view; a group's answers by how many
+   services they explained to; co-creation by area and by partner kind) at least two
+   shares are hidden when any is, so that no hidden numerator is the total minus
+   the others: with two or more hidden, each can still take two values or more,
+   except the extremes 0 and ``n``, which reveal no count one could not publish.
+   Every hidden share carries the same mark, whatever hid it.
+F. Co-creation: sessions held and sign-ups are two-way tables area x partner kind
+   with all margins (``suppress_two_way``) per quarter; shares as in E.
 
-Not covered, as the module docstring says: relations between tables beyond
-these (e.g. the same families cut by two dimensions in different periods).
+The property tests in tests/test_figures_attacks.py play the reader: every
+subtraction across quarters, years, filters and shares, over random data.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -50,25 +65,35 @@ from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import Names, all_rows
 from . import service
 from .disclosure import (
+    REASON_PROTECTED,
     REASON_SECONDARY,
+    REASON_SMALL,
     Cell,
     DisclosurePolicy,
     TwoWayResult,
     suppress_count,
     suppress_median,
     suppress_one_way,
-    suppress_rate,
     suppress_two_way,
 )
 from .service import Filters, Period, Tally
 
-TREND_LENGTH = {"month": 12, "quarter": 8, "year": 5}
+TREND_LENGTH = {"quarter": 8, "year": 5}
+PUBLISHED_KINDS = ("quarter", "year")
 MAX_PERIOD_OPTIONS = 240
 DIMENSIONS = ("area", "service", "domain")
 # Columns of the "services explained to" tables: 0, 1, ..., 5, "6 or more", no answer.
 EXPLAINED_KEYS = [str(k) for k in range(EXPLAINED_MAX)] + [f"{EXPLAINED_MAX}+", "no-answer"]
 NO_AREA = "none"
 _MODELS = {"area": Area, "service": Service, "domain": LifeDomain}
+
+
+def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated by ``names.translator``
+    return message
+
+
+AREA_NOT_GIVEN = N_("Area not given")
+ALL = N_("All")
 
 
 def policy_from_config(config) -> DisclosurePolicy:
@@ -91,7 +116,7 @@ class Row:
     """The figures of one group (or of the whole view, for the summary)."""
 
     group: Group
-    experiences: Cell | None  # None: counts are not published in this view (rule 3)
+    experiences: Cell | None  # None: counts are not published in this view (rule D4)
     useful: Cell
     listened: Cell
     explained_median: Cell
@@ -99,6 +124,7 @@ class Row:
     answered: Cell | None = None  # share of published stories answered (summary and services)
     changes: Cell | None = None  # share of answers marked "change planned" or "change made"
     chosen: bool = False
+    tally: Tally = field(default_factory=Tally, repr=False)  # the raw numbers; never published
 
 
 @dataclass
@@ -115,7 +141,7 @@ class TrendPoint:
     experiences: Cell | None
     useful: Cell
     listened: Cell
-    complete: bool
+    complete: bool = True  # published periods are always complete
 
 
 @dataclass
@@ -123,6 +149,7 @@ class CoRates:
     group: Group
     attended: Cell  # share of confirmed sign-ups marked as attended, of those marked
     useful: Cell  # share rating the session 4 or 5, of those who rated
+    raw: tuple[tuple[int, int], tuple[int, int]] = field(default=((0, 0), (0, 0)), repr=False)
 
 
 @dataclass
@@ -134,6 +161,7 @@ class CoCreation:
     by_area: list[CoRates]
     by_kind: list[CoRates]
     total: CoRates
+    raw: dict = field(default_factory=dict, repr=False)  # (area id, kind) -> CoTally
 
 
 @dataclass
@@ -144,25 +172,28 @@ class Figures:
     policy: DisclosurePolicy
     chosen: dict[str, Group | None]
     counts_shown: bool
-    summary: Row
+    summary: Row | None
     distribution: Distribution | None
     trend: list[TrendPoint]
     by_area: list[Row]
     by_service: list[Row]
     by_domain: list[Row]
     cocreation: CoCreation | None = None
-    first_at: datetime | None = None  # when the first moderated experience was told
+    first_at: datetime | None = None  # start of the first published quarter
+    published: bool = True
+    publishes_on: date | None = None  # for a period not published yet
+    last_published: Period | None = None
 
     @property
     def complete(self) -> bool:
-        return self.period.is_complete(self.now)
+        return self.published
 
     @property
     def filtered(self) -> bool:
         return any(self.chosen.values())
 
     def breakdown_counts_shown(self, dimension: str) -> bool:
-        """A breakdown shows counts only when no *other* dimension is filtered (rule 3)."""
+        """A breakdown shows counts only when no *other* dimension is filtered (rule D4)."""
         return all(group is None for name, group in self.chosen.items() if name != dimension)
 
 
@@ -171,22 +202,35 @@ class Figures:
 # --------------------------------------------------------------------------
 
 
-def trend_periods(period: Period, first: datetime | None) -> list[Period]:
-    """The chosen period and those before it, back to the first moderated experience."""
-    start = period.shifted(-(TREND_LENGTH[period.kind] - 1))
-    if first is not None:
-        start = max(start, min(Period.containing(period.kind, first), period))
+def period_options(kind: str, *, published: set[Period]) -> list[Period]:
+    """Published periods of this kind, newest first (a year when all its quarters are)."""
+    if kind == "quarter":
+        options = sorted(published, reverse=True)
     else:
-        start = period
-    return service.periods_between(start, period)
+        years = {q.year for q in published}
+        options = [Period("year", y) for y in sorted(years, reverse=True)
+                   if all(Period("quarter", y, n) in published for n in range(1, 5))]
+    return options[:MAX_PERIOD_OPTIONS]
 
 
-def period_options(kind: str, *, first: datetime | None, now: datetime) -> list[Period]:
-    """Periods one can choose, newest first: from the first moderated experience to now."""
-    last = Period.containing(kind, now)
-    start = Period.containing(kind, first) if first and first < now else last
-    start = max(start, last.shifted(-(MAX_PERIOD_OPTIONS - 1)))
-    return list(reversed(service.periods_between(start, last)))
+def is_published(period: Period, published: set[Period]) -> bool:
+    return all(q in published for q in quarters_of(period))
+
+
+def quarters_of(period: Period) -> list[Period]:
+    if period.kind == "quarter":
+        return [period]
+    return [Period("quarter", period.year, n) for n in range(1, 5)]
+
+
+def trend_periods(period: Period, published: set[Period]) -> list[Period]:
+    """The chosen period and up to the few before it that are published, oldest first."""
+    result = [period]
+    candidate = period.previous()
+    while len(result) < TREND_LENGTH[period.kind] and is_published(candidate, published):
+        result.append(candidate)
+        candidate = candidate.previous()
+    return list(reversed(result))
 
 
 # --------------------------------------------------------------------------
@@ -194,8 +238,44 @@ def period_options(kind: str, *, first: datetime | None, now: datetime) -> list[
 # --------------------------------------------------------------------------
 
 
+def _protected() -> Cell:
+    return Cell(None, True, REASON_PROTECTED)
+
+
+def share(k: int, n: int, policy: DisclosurePolicy) -> Cell:
+    """A share ``k / n`` (rule E): shown, to whole per cent, only when ``n >= min_answers`` and
+    at least ``min_count`` answered each way. So 0% and 100% are never shown either: they
+    would tell every family's answer."""
+    if n < policy.min_answers or k < policy.min_count or n - k < policy.min_count:
+        return _protected()
+    return Cell(round(k / n, 2), False, None)
+
+
+def protect_shares(parts: list[tuple[int, int]], total_shown: bool, policy: DisclosurePolicy) -> list[Cell]:
+    """Shares of a breakdown that splits a total (rule E): each on its own and, when the total's
+    share is shown, the hidden ones (those with answers) are never one alone, and never all
+    "everyone yes" or all "everyone no" together: either would let the total minus the others
+    tell them. Then the shown part with the fewest answers is hidden too (a shown part always
+    has answers both ways, so one more is enough)."""
+    cells = [share(k, n, policy) for k, n in parts]
+
+    def exposed() -> bool:
+        hidden = [i for i, cell in enumerate(cells) if cell.suppressed and parts[i][1] > 0]
+        if not hidden:
+            return False
+        yes, answers = sum(parts[i][0] for i in hidden), sum(parts[i][1] for i in hidden)
+        return len(hidden) == 1 or yes in (0, answers)
+
+    while total_shown and exposed():
+        shown = [i for i, cell in enumerate(cells) if not cell.suppressed]
+        if not shown:
+            break
+        cells[min(shown, key=lambda i: (parts[i][1], i))] = _protected()
+    return cells
+
+
 def protect_with_total(counts: list[int], total: Cell, policy: DisclosurePolicy) -> list[Cell]:
-    """A breakdown of a total that is published elsewhere as ``total`` (rule 1).
+    """A breakdown of a total that is published elsewhere as ``total`` (rule D1).
 
     With the total hidden, every cell is hidden. With the total shown, the one-way
     secondary suppression applies; if that would have to hide the total too, every
@@ -215,40 +295,39 @@ def protect_with_total(counts: list[int], total: Cell, policy: DisclosurePolicy)
     ]
 
 
-def _active_or_used(groups: list[Group], used: set, inactive: set) -> list[Group]:
-    return [g for g in groups if g.id not in inactive or g.id in used]
-
-
-def _explained_counts(tally: Tally | None) -> list[int]:
-    tally = tally or Tally()
+def _explained_counts(tally: Tally) -> list[int]:
     return [*tally.explained, tally.experiences - tally.explained_answers]
 
 
-def _explained_shares(tally: Tally | None, policy: DisclosurePolicy) -> list[Cell]:
-    """Share of each answer 0..6+ among those who answered (each from >= min_answers answers)."""
-    tally = tally or Tally()
-    return [suppress_rate(count, tally.explained_answers, policy) for count in tally.explained]
+def _explained_shares(tally: Tally, policy: DisclosurePolicy) -> list[Cell]:
+    """Share of each answer 0..6+ among those who answered: a breakdown of that number (rule E)."""
+    n = tally.explained_answers
+    return protect_shares([(count, n) for count in tally.explained], n > 0, policy)
 
 
-def _shares(group: Group, tally: Tally | None, experiences: Cell | None, policy: DisclosurePolicy, **extra) -> Row:
-    tally = tally or Tally()
+# What each share is a share of: (numerator, denominator) in a tally.
+SHARES = {
+    "useful": lambda t: (t.useful, t.useful_answers),
+    "listened": lambda t: (t.listened, t.listened_answers),
+    "answered": lambda t: (t.answered, t.published),
+    "changes": lambda t: (t.changes, t.answers),
+}
+
+
+def _row(group: Group, tally: Tally, experiences: Cell | None, policy: DisclosurePolicy, *,
+         useful: Cell | None = None, listened: Cell | None = None, with_answers: bool = False, chosen: bool = False) -> Row:
     return Row(
         group=group,
         experiences=experiences,
-        useful=suppress_rate(tally.useful, tally.useful_answers, policy),
-        listened=suppress_rate(tally.listened, tally.listened_answers, policy),
+        useful=useful if useful is not None else share(*SHARES["useful"](tally), policy),
+        listened=listened if listened is not None else share(*SHARES["listened"](tally), policy),
         explained_median=suppress_median(tally.explained_answers, tally.explained_median, policy),
         explained_shares=_explained_shares(tally, policy),
-        **extra,
+        answered=share(*SHARES["answered"](tally), policy) if with_answers else None,
+        changes=share(*SHARES["changes"](tally), policy) if with_answers else None,
+        chosen=chosen,
+        tally=tally,
     )
-
-
-def _answer_shares(tally: Tally | None, policy: DisclosurePolicy) -> dict:
-    tally = tally or Tally()
-    return {
-        "answered": suppress_rate(tally.answered, tally.published, policy),
-        "changes": suppress_rate(tally.changes, tally.answers, policy),
-    }
 
 
 def _sum(tallies) -> Tally:
@@ -258,31 +337,155 @@ def _sum(tallies) -> Tally:
     return total
 
 
-def _in_period(tallies: dict, index: int) -> dict:
-    return {key: tally for (i, key), tally in tallies.items() if i == index}
-
-
 def _key(group: Group):
     return None if group.key == NO_AREA else group.id
 
 
-class _Counts:
-    """The published counts of one period (rules 1 to 3)."""
+# --------------------------------------------------------------------------
+# One quarter: everything a view publishes of it
+# --------------------------------------------------------------------------
 
-    def __init__(self, listed: dict[str, list[Group]], tallies: dict[str, dict], policy: DisclosurePolicy,
-                 total: int | None):
-        self.total = suppress_count(total, policy) if total is not None else None
-        self.by = {}
-        if total is not None:
-            areas = [(tallies["area"].get(_key(g)) or Tally()).experiences for g in listed["area"]]
-            self.by["area"] = protect_with_total(areas, self.total, policy)
-        services = [(tallies["service"].get(g.id) or Tally()).experiences for g in listed["service"]]
-        self.by["service"] = protect_with_total(services, Cell(sum(services), False, None), policy)
-        self.by["domain"] = [suppress_count((tallies["domain"].get(g.id) or Tally()).experiences, policy)
-                             for g in listed["domain"]]
 
-    def of(self, dimension: str, position: int) -> Cell:
-        return self.by[dimension][position]
+@dataclass
+class _Quarter:
+    summary: Row
+    by: dict[str, list[Row]]
+    distribution: Distribution | None
+
+
+def _quarter(groups: dict[str, list[Group]], at: dict[str, dict], chosen: dict[str, Group | None],
+             policy: DisclosurePolicy) -> _Quarter:
+    """The figures of one quarter for the chosen filters. ``at``: the quarter's tallies per
+    group for each dimension, with the *other* dimensions' filters applied. Depends only
+    on the frozen numbers, so a quarter shows the same figures in every view and at
+    every time."""
+    filtered = [name for name in DIMENSIONS if chosen[name] is not None]
+    single = filtered[0] if len(filtered) == 1 else None
+    counts_shown = len(filtered) <= 1
+
+    def tally_of(name: str, group: Group) -> Tally:
+        return at[name].get(_key(group)) or Tally()
+
+    areas = [tally_of("area", g) for g in groups["area"]]
+    parent = _sum(areas)  # every area under the other filters
+
+    # Counts (rule D).
+    total = suppress_count(parent.experiences, policy) if not (chosen["service"] or chosen["domain"]) else None
+    area_counts = protect_with_total([t.experiences for t in areas], total, policy) if total is not None else None
+    services = [tally_of("service", g) for g in groups["service"]]
+    service_counts = protect_with_total([t.experiences for t in services], Cell(1, False, None), policy)
+    domains = [tally_of("domain", g) for g in groups["domain"]]
+    domain_counts = [suppress_count(t.experiences, policy) for t in domains]
+
+    def count_of(name: str, index: int) -> Cell | None:
+        if name == "area":
+            return area_counts[index] if area_counts is not None else None
+        return (service_counts if name == "service" else domain_counts)[index]
+
+    # Shares of the area breakdown: a split of the parent (rule E).
+    parent_shares = {name: share(*SHARES[name](parent), policy) for name in ("useful", "listened")}
+    area_shares = {name: protect_shares([SHARES[name](t) for t in areas], not parent_shares[name].suppressed, policy)
+                   for name in ("useful", "listened")}
+
+    def chosen_index(name: str) -> int | None:
+        group = chosen[name]
+        return next((i for i, g in enumerate(groups[name]) if g.id == group.id), None) if group else None
+
+    by = {}
+    for name, tallies in (("area", areas), ("service", services), ("domain", domains)):
+        with_counts = all(chosen[other] is None for other in DIMENSIONS if other != name)
+        rows = []
+        for i, (group, tally) in enumerate(zip(groups[name], tallies)):
+            extra = {"useful": area_shares["useful"][i], "listened": area_shares["listened"][i]} if name == "area" else {}
+            rows.append(_row(group, tally, count_of(name, i) if with_counts else None, policy,
+                             with_answers=name == "service", chosen=chosen[name] is not None and group.id == chosen[name].id,
+                             **extra))
+        by[name] = rows
+
+    if chosen["area"] is not None:
+        i = chosen_index("area")
+        base = by["area"][i]
+        summary = _row(chosen["area"], base.tally, base.experiences if counts_shown else None, policy,
+                       useful=base.useful, listened=base.listened, with_answers=True)
+    elif single in ("service", "domain"):
+        base = by[single][chosen_index(single)]
+        summary = _row(chosen[single], base.tally, base.experiences, policy, with_answers=True)
+    elif filtered:  # service and domain together: shares only
+        both = at["service"].get(chosen["service"].id) or Tally()
+        summary = _row(chosen["service"], both, None, policy, with_answers=True)
+    else:
+        summary = _row(Group("all", ""), parent, total, policy, useful=parent_shares["useful"],
+                       listened=parent_shares["listened"], with_answers=True)
+
+    distribution = None
+    if not filtered:
+        distribution = Distribution(protect_with_total(_explained_counts(parent), total, policy), total)
+    return _Quarter(summary, by, distribution)
+
+
+# --------------------------------------------------------------------------
+# A year: the sum of its four quarters, shown only where it adds nothing (rule C)
+# --------------------------------------------------------------------------
+
+
+def _year_count(cells: list[Cell | None], values: list[int], policy: DisclosurePolicy) -> Cell | None:
+    if any(cell is None for cell in cells):
+        return None
+    value = sum(values)
+    if all(not cell.suppressed for cell in cells):
+        return Cell(value, False, None)
+    if 0 < value < policy.min_count:
+        return Cell(None, True, REASON_SMALL, policy.min_count)
+    return Cell(None, True, REASON_SECONDARY)
+
+
+def _year_share(cells: list[Cell], parts: list[tuple[int, int]], policy: DisclosurePolicy) -> Cell:
+    """Shown when every quarter with answers shows its share (then it is the share of their sums)."""
+    k = sum(p[0] for p in parts)
+    n = sum(p[1] for p in parts)
+    if any(cell.suppressed and part[1] > 0 for cell, part in zip(cells, parts)):
+        return _protected()
+    cell = share(k, n, policy)
+    return cell
+
+
+def _year_row(rows: list[Row], group: Group, policy: DisclosurePolicy, *, with_answers: bool, chosen: bool) -> Row:
+    tally = _sum(row.tally for row in rows)
+    result = Row(
+        group=group,
+        experiences=_year_count([r.experiences for r in rows], [r.tally.experiences for r in rows], policy),
+        useful=_year_share([r.useful for r in rows], [SHARES["useful"](r.tally) for r in rows], policy),
+        listened=_year_share([r.listened for r in rows], [SHARES["listened"](r.tally) for r in rows], policy),
+        explained_median=suppress_median(tally.explained_answers, tally.explained_median, policy),
+        explained_shares=[
+            _year_share([r.explained_shares[j] for r in rows], [(r.tally.explained[j], r.tally.explained_answers) for r in rows],
+                        policy)
+            for j in range(EXPLAINED_MAX + 1)
+        ],
+        chosen=chosen,
+        tally=tally,
+    )
+    if with_answers:
+        result.answered = _year_share([r.answered for r in rows], [SHARES["answered"](r.tally) for r in rows], policy)
+        result.changes = _year_share([r.changes for r in rows], [SHARES["changes"](r.tally) for r in rows], policy)
+    return result
+
+
+def _year(quarters: list[_Quarter], policy: DisclosurePolicy) -> _Quarter:
+    first = quarters[0]
+    summary = _year_row([q.summary for q in quarters], first.summary.group, policy, with_answers=True, chosen=False)
+    by = {
+        name: [_year_row([q.by[name][i] for q in quarters], row.group, policy, with_answers=name == "service", chosen=row.chosen)
+               for i, row in enumerate(first.by[name])]
+        for name in DIMENSIONS
+    }
+    distribution = None
+    if first.distribution is not None:
+        cells = [_year_count([q.distribution.cells[j] for q in quarters],
+                             [_explained_counts(q.summary.tally)[j] for q in quarters], policy)
+                 for j in range(len(EXPLAINED_KEYS))]
+        distribution = Distribution(cells, summary.experiences)
+    return _Quarter(summary, by, distribution)
 
 
 # --------------------------------------------------------------------------
@@ -290,39 +493,72 @@ class _Counts:
 # --------------------------------------------------------------------------
 
 
-def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated by ``names.translator``
-    return message
+def _co_shares(groups: list[Group], tallies: list[service.CoTally], total_rates: tuple[Cell, Cell],
+               policy: DisclosurePolicy) -> list[CoRates]:
+    attended = protect_shares([(t.attended, t.attendance_recorded) for t in tallies], not total_rates[0].suppressed, policy)
+    useful = protect_shares([(t.useful, t.rated) for t in tallies], not total_rates[1].suppressed, policy)
+    return [CoRates(g, a, u, ((t.attended, t.attendance_recorded), (t.useful, t.rated)))
+            for g, a, u, t in zip(groups, attended, useful, tallies)]
 
 
-AREA_NOT_GIVEN = N_("Area not given")
-ALL = N_("All")
-
-
-def _cocreation(raw: dict, areas: list[Group], active_areas: set, policy: DisclosurePolicy, words) -> CoCreation:
-    kinds = list(PARTNER_KINDS) + sorted({kind for _, kind in raw} - set(PARTNER_KINDS))
-    kind_groups = [Group(kind, words.gettext(PARTNER_KIND_NAMES[kind]) if kind in PARTNER_KIND_NAMES else kind) for kind in kinds]
-    used_areas = {area for area, _ in raw}
-    area_groups = [g for g in areas if g.id in active_areas or g.id in used_areas]
-    if None in used_areas or not area_groups:
-        area_groups.append(Group(NO_AREA, words.gettext(AREA_NOT_GIVEN)))
+def _co_quarter(raw: dict, area_groups: list[Group], kind_groups: list[Group], policy: DisclosurePolicy) -> CoCreation:
     ids = [_key(g) for g in area_groups]
+    kinds = [g.key for g in kind_groups]
 
     def cell(area_id, kind) -> service.CoTally:
         return raw.get((area_id, kind), service.CoTally())
 
-    def rates(group: Group, tally: service.CoTally) -> CoRates:
-        return CoRates(
-            group,
-            suppress_rate(tally.attended, tally.attendance_recorded, policy),
-            suppress_rate(tally.useful, tally.rated, policy),
+    everything = sum(raw.values(), service.CoTally())
+    total_rates = (share(everything.attended, everything.attendance_recorded, policy),
+                   share(everything.useful, everything.rated, policy))
+    area_tallies = [sum((cell(a, k) for k in kinds), service.CoTally()) for a in ids]
+    kind_tallies = [sum((cell(a, k) for a in ids), service.CoTally()) for k in kinds]
+    total = CoRates(Group("all", ""), *total_rates,
+                    ((everything.attended, everything.attendance_recorded), (everything.useful, everything.rated)))
+    return CoCreation(
+        area_groups, kind_groups,
+        suppress_two_way([[cell(a, k).sessions for k in kinds] for a in ids], policy),
+        suppress_two_way([[cell(a, k).signups for k in kinds] for a in ids], policy),
+        _co_shares(area_groups, area_tallies, total_rates, policy),
+        _co_shares(kind_groups, kind_tallies, total_rates, policy),
+        total, raw,
+    )
+
+
+def _co_year(quarters: list[CoCreation], policy: DisclosurePolicy) -> CoCreation:
+    first = quarters[0]
+    ids = [_key(g) for g in first.areas]
+    kinds = [g.key for g in first.kinds]
+
+    def two_way(name: str) -> TwoWayResult:
+        def values(q: CoCreation, i: int | None, j: int | None) -> int:
+            rows = [a for n, a in enumerate(ids) if i is None or n == i]
+            cols = [k for n, k in enumerate(kinds) if j is None or n == j]
+            return sum(getattr(q.raw.get((a, k), service.CoTally()), name) for a in rows for k in cols)
+
+        results = [getattr(q, name) for q in quarters]
+        return TwoWayResult(
+            cells=[[_year_count([r.cells[i][j] for r in results], [values(q, i, j) for q in quarters], policy)
+                    for j in range(len(kinds))] for i in range(len(ids))],
+            row_totals=[_year_count([r.row_totals[i] for r in results], [values(q, i, None) for q in quarters], policy)
+                        for i in range(len(ids))],
+            col_totals=[_year_count([r.col_totals[j] for r in results], [values(q, None, j) for q in quarters], policy)
+                        for j in range(len(kinds))],
+            grand_total=_year_count([r.grand_total for r in results], [values(q, None, None) for q in quarters], policy),
         )
 
-    sessions = suppress_two_way([[cell(a, k).sessions for k in kinds] for a in ids], policy)
-    signups = suppress_two_way([[cell(a, k).signups for k in kinds] for a in ids], policy)
-    by_area = [rates(g, sum((cell(a, k) for k in kinds), service.CoTally())) for g, a in zip(area_groups, ids)]
-    by_kind = [rates(g, sum((cell(a, g.key) for a in ids), service.CoTally())) for g in kind_groups]
-    total = rates(Group("all", words.gettext(ALL)), sum(raw.values(), service.CoTally()))
-    return CoCreation(area_groups, kind_groups, sessions, signups, by_area, by_kind, total)
+    def rates(picks: list[CoRates], group: Group) -> CoRates:
+        attended = _year_share([p.attended for p in picks], [p.raw[0] for p in picks], policy)
+        useful = _year_share([p.useful for p in picks], [p.raw[1] for p in picks], policy)
+        raw = tuple(tuple(map(sum, zip(*[p.raw[m] for p in picks]))) for m in (0, 1))
+        return CoRates(group, attended, useful, raw)
+
+    return CoCreation(
+        first.areas, first.kinds, two_way("sessions"), two_way("signups"),
+        [rates([q.by_area[i] for q in quarters], g) for i, g in enumerate(first.areas)],
+        [rates([q.by_kind[i] for q in quarters], g) for i, g in enumerate(first.kinds)],
+        rates([q.total for q in quarters], first.total.group),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -330,117 +566,75 @@ def _cocreation(raw: dict, areas: list[Group], active_areas: set, policy: Disclo
 # --------------------------------------------------------------------------
 
 
-def build(*, session: Session, period: Period, filters: Filters, policy: DisclosurePolicy, now: datetime,
-          names: Names) -> Figures:
-    """All figures of one view: a period and the chosen filters, with groups named by
-    ``names`` (the reader's language)."""
-    words = names.translator
+def _groups(session: Session, names: Names) -> tuple[dict[str, list[Group]], dict[str, set]]:
     rows = {name: all_rows(model, session=session) for name, model in _MODELS.items()}
     groups = {name: [Group(row.slug, names(row), row.id) for row in rows[name]] for name in DIMENSIONS}
     inactive = {name: {row.id for row in rows[name] if not row.is_active} for name in DIMENSIONS}
+    return groups, inactive
+
+
+def build(*, session: Session, period: Period, filters: Filters, policy: DisclosurePolicy, now: datetime,
+          names: Names, settle_days: int) -> Figures:
+    """All figures of one view: a published quarter or year and the chosen filters, with groups
+    named by ``names`` (the reader's language). A period not published yet shows nothing."""
+    words = names.translator
+    published = service.published_quarters(session=session)
+    groups, inactive = _groups(session, names)
     chosen_ids = {"area": filters.area_id, "service": filters.service_id, "domain": filters.domain_id}
     chosen = {name: next((g for g in groups[name] if g.id == chosen_ids[name]), None) for name in DIMENSIONS}
-    filtered = [name for name in DIMENSIONS if chosen_ids[name] is not None]
-    single = filtered[0] if len(filtered) == 1 else None
-    counts_shown = len(filtered) <= 1
+    counts_shown = sum(1 for g in chosen.values() if g is not None) <= 1
+    first = min(published) if published else None
+    last = max(published) if published else None
+    base = dict(period=period, now=now, policy=policy, chosen=chosen, counts_shown=counts_shown,
+                first_at=first.start_utc if first else None, last_published=last)
+    if not is_published(period, published):
+        day = max(service.publication_day(q, settle_days) for q in quarters_of(period))
+        return Figures(periods=[], summary=None, distribution=None, trend=[], by_area=[], by_service=[], by_domain=[],
+                       published=False, publishes_on=day, **base)
 
-    first_at = service.first_moderated_at(session=session)
-    periods = trend_periods(period, first_at)
-    last = len(periods) - 1
-    unfiltered = Filters()
+    trend = trend_periods(period, published)
+    quarters = [q for p in trend for q in quarters_of(p)]
+    raw = {name: service.tallies(session=session, periods=quarters, by=name, filters=filters, table=service.SNAPSHOT)
+           for name in DIMENSIONS}
 
-    def at_last(raw: dict) -> dict:
-        return {(last, key): tally for (_, key), tally in raw.items()}
-
-    # Per area, every period. With an area filter (or none) the counts come from
-    # here; with a service or domain filter this is what that filter narrows.
-    if single in ("service", "domain"):  # the trend follows that dimension's own table
-        area_raw = at_last(service.tallies(session=session, periods=[period], by="area", filters=filters))
-    else:
-        area_raw = service.tallies(session=session, periods=periods, by="area", filters=filters)
-    # Per service and per domain: every period for the filtered one (its trend's
-    # counts come from its table), the chosen period otherwise.
-    link_raw = {}
-    for name in ("service", "domain"):
-        if single == name:
-            link_raw[name] = service.tallies(session=session, periods=periods, by=name, filters=unfiltered)
-        else:
-            link_raw[name] = at_last(service.tallies(session=session, periods=[period], by=name, filters=filters))
-
-    used = {"area": {key for _, key in area_raw}, "service": {k for _, k in link_raw["service"]},
-            "domain": {k for _, k in link_raw["domain"]}}
-    for name in DIMENSIONS:
-        used[name].add(chosen_ids[name])  # the chosen group is always listed, even if inactive
-    listed = {name: _active_or_used(groups[name], used[name], inactive[name]) for name in DIMENSIONS}
+    # Every group that is active or has experiences in these quarters: the same rows in
+    # every quarter, so a year can add them up (groups without data change no protection).
+    used = {name: {key for _i, key in raw[name]} for name in DIMENSIONS}
+    listed = {name: [g for g in groups[name] if g.id not in inactive[name] or g.id in used[name] or g.id == chosen_ids[name]]
+              for name in DIMENSIONS}
     listed["area"] = listed["area"] + [Group(NO_AREA, words.gettext(AREA_NOT_GIVEN))]
 
-    def tallies_at(index: int) -> dict[str, dict]:
-        return {"area": _in_period(area_raw, index), "service": _in_period(link_raw["service"], index),
-                "domain": _in_period(link_raw["domain"], index)}
+    def at(index: int) -> dict[str, dict]:
+        return {name: {key: tally for (i, key), tally in raw[name].items() if i == index} for name in DIMENSIONS}
 
-    def position(name: str) -> int:
-        return next(i for i, g in enumerate(listed[name]) if g.id == chosen_ids[name])
+    computed = [_quarter(listed, at(i), chosen, policy) for i in range(len(quarters))]
+    per_period = computed if period.kind == "quarter" else [_year(computed[i:i + 4], policy) for i in range(0, len(computed), 4)]
+    view = per_period[-1]
+    label = chosen[next(n for n in DIMENSIONS if chosen[n])].label if any(chosen.values()) else words.gettext(ALL)
+    view.summary.group = Group(view.summary.group.key, label, view.summary.group.id)
 
-    def slice_tally(index: int) -> Tally:
-        at = tallies_at(index)
-        if single in ("service", "domain"):
-            return at[single].get(chosen_ids[single]) or Tally()
-        if filters.area_id is not None:
-            return at["area"].get(filters.area_id) or Tally()
-        return _sum(at["area"].values())
+    # Co-creation (not filtered): the frozen figures of the period's quarters.
+    kinds = list(PARTNER_KINDS)
+    co_quarters = []
+    for quarter in quarters_of(period):
+        co_raw = service.cocreation_published(session=session, quarters=[quarter])
+        kinds += sorted({kind for _a, kind in co_raw} - set(kinds))
+        co_quarters.append(co_raw)
+    kind_groups = [Group(k, words.gettext(PARTNER_KIND_NAMES[k]) if k in PARTNER_KIND_NAMES else k) for k in kinds]
+    used_areas = {a for co_raw in co_quarters for a, _k in co_raw}
+    area_groups = [g for g in groups["area"] if g.id not in inactive["area"] or g.id in used_areas]
+    if None in used_areas or not area_groups:
+        area_groups.append(Group(NO_AREA, words.gettext(AREA_NOT_GIVEN)))
+    co = [_co_quarter(co_raw, area_groups, kind_groups, policy) for co_raw in co_quarters]
+    cocreation = co[0] if period.kind == "quarter" else _co_year(co, policy)
+    cocreation.total.group = Group("all", words.gettext(ALL))
 
-    def slice_count(index: int) -> Cell | None:
-        if not counts_shown:
-            return None
-        at = tallies_at(index)
-        if single in (None, "area"):
-            counts = _Counts(listed, at, policy, _sum(at["area"].values()).experiences)
-            return counts.total if single is None else counts.of("area", position("area"))
-        return _Counts(listed, at, policy, None).of(single, position(single))
-
-    trend = []
-    for index, p in enumerate(periods):
-        tally = slice_tally(index)
-        trend.append(TrendPoint(
-            p, slice_count(index),
-            suppress_rate(tally.useful, tally.useful_answers, policy),
-            suppress_rate(tally.listened, tally.listened_answers, policy),
-            p.is_complete(now),
-        ))
-
-    # The chosen period.
-    at = tallies_at(last)
-    summary_tally = slice_tally(last)
-    summary_group = chosen[single] if single else Group("all", words.gettext(ALL))
-    summary = _shares(summary_group, summary_tally, trend[-1].experiences, policy,
-                      **_answer_shares(summary_tally, policy))
-    distribution = None
-    if not filtered:
-        total = summary.experiences
-        distribution = Distribution(protect_with_total(_explained_counts(summary_tally), total, policy), total)
-
-    link_filtered = filters.service_id is not None or filters.domain_id is not None
-    counts = _Counts(listed, at, policy, _sum(at["area"].values()).experiences if not link_filtered else None)
-    breakdowns = {}
-    for name in DIMENSIONS:
-        # Counts in a breakdown only when no *other* dimension is filtered (rule 4).
-        with_counts = all(chosen_ids[other] is None for other in DIMENSIONS if other != name)
-        rows = []
-        for i, group in enumerate(listed[name]):
-            tally = at[name].get(_key(group))
-            extra = {"chosen": chosen_ids[name] is not None and group.id == chosen_ids[name]}
-            if name == "service":
-                extra.update(_answer_shares(tally, policy))
-            rows.append(_shares(group, tally, counts.of(name, i) if with_counts else None, policy, **extra))
-        breakdowns[name] = rows
-
-    active_areas = {g.id for g in groups["area"]} - inactive["area"]
-    cocreation = _cocreation(service.cocreation(session=session, period=period, now=now), groups["area"], active_areas, policy,
-                             words)
     return Figures(
-        period=period, periods=periods, now=now, policy=policy, chosen=chosen, counts_shown=counts_shown,
-        summary=summary, distribution=distribution, trend=trend, by_area=breakdowns["area"],
-        by_service=breakdowns["service"], by_domain=breakdowns["domain"], cocreation=cocreation, first_at=first_at,
+        periods=trend, summary=view.summary, distribution=view.distribution,
+        trend=[TrendPoint(p, v.summary.experiences if counts_shown else None, v.summary.useful, v.summary.listened)
+               for p, v in zip(trend, per_period)],
+        by_area=view.by["area"], by_service=view.by["service"], by_domain=view.by["domain"], cocreation=cocreation,
+        **base,
     )
 
 

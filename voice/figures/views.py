@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 
 from ..extensions import limiter
 from ..reference.models import Area, LifeDomain, Service
-from ..web.context import clock, reference_choices, reference_names
+from ..web.context import clock, reference_choices, reference_names, setting
 from ..web.db import get_session
-from . import charts, feeds, monitoring, tables
+from . import charts, feeds, monitoring, service, tables
 from .service import PERIOD_TYPES, Filters, Period
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
@@ -40,7 +40,7 @@ class Query:
 
 def _coerce(kind: str, key: str) -> Period | None:
     """A period key of another type (after the period type was changed without
-    JavaScript): the period of ``kind`` in which it starts."""
+    JavaScript, or an old link to a month): the period of ``kind`` in which it starts."""
     for other in PERIOD_TYPES:
         period = Period.parse(other, key)
         if period is not None:
@@ -48,19 +48,22 @@ def _coerce(kind: str, key: str) -> Period | None:
     return None
 
 
-def read_query(db, now) -> Query:
+def read_query(db, now, latest: Period | None = None) -> Query:
     """The view asked for; anything not on the server's own lists is refused (400)."""
     args = request.args
     if any(len(value) > _MAX_ARG for value in args.values()):
         abort(400)
     period_type = args.get("period_type") or DEFAULT_PERIOD_TYPE
-    if period_type not in PERIOD_TYPES:
+    if period_type == "month":
+        period_type = "quarter"  # months are not published (voice/figures/tables.py, rule B)
+    if period_type not in tables.PUBLISHED_KINDS:
         abort(400)
     current = Period.containing(period_type, now)
     key = (args.get("period") or "").strip()
-    period = (Period.parse(period_type, key) or _coerce(period_type, key)) if key else current
-    if period is None:
+    period = (Period.parse(period_type, key) or _coerce(period_type, key)) if key else latest
+    if key and period is None:
         abort(400)
+    period = period or current
     period = min(period, current)  # no figures from the future
     slugs = {name: (args.get(name) or "").strip() or None for name in tables.DIMENSIONS}
     try:
@@ -74,13 +77,23 @@ def _policy():
     return current_app.extensions["voice_disclosure_policy"]
 
 
+def _latest(published: set[Period], kind: str) -> Period | None:
+    options = tables.period_options(kind, published=published)
+    return options[0] if options else None
+
+
 def _figures():
+    """Publish what is due (once), then the figures of the view asked for."""
     db = get_session()
     now = clock().now()
-    query = read_query(db, now)
+    settle = setting("FIGURES_SETTLE_DAYS")
+    service.publish_due(session=db, now=now, settle_days=settle)
+    published = service.published_quarters(session=db)
+    kind = request.args.get("period_type") or DEFAULT_PERIOD_TYPE
+    query = read_query(db, now, _latest(published, kind if kind in tables.PUBLISHED_KINDS else DEFAULT_PERIOD_TYPE))
     figures = tables.build(session=db, period=query.period, filters=query.filters, policy=_policy(), now=now,
-                           names=reference_names())
-    return db, query, figures
+                           names=reference_names(), settle_days=settle)
+    return db, query, figures, published
 
 
 def _chart_set(figures: tables.Figures) -> dict[str, charts.Chart]:
@@ -132,7 +145,7 @@ def _links(query: Query, figures: tables.Figures, period_keys: set[str]) -> dict
     rows = {"area": figures.by_area, "service": figures.by_service, "domain": figures.by_domain}
     return {
         "previous": (before, view(period=before.key)) if before.key in period_keys else None,
-        "next": (after, view(period=after.key)) if after <= Period.containing(query.period_type, figures.now) else None,
+        "next": (after, view(period=after.key)) if after.key in period_keys else None,
         "all": url_for("figures.dashboard", period_type=query.period_type, period=query.period.key) if figures.filtered else None,
         "groups": {name: {row.group.key: view(**{name: row.group.key}) for row in group_rows if row.group.key != tables.NO_AREA}
                    for name, group_rows in rows.items()},
@@ -141,24 +154,25 @@ def _links(query: Query, figures: tables.Figures, period_keys: set[str]) -> dict
 
 @bp.route("/")
 def dashboard():
-    db, query, figures = _figures()
-    now = figures.now
+    db, query, figures, published = _figures()
     options = {
-        "period_type": [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
-        "period": [(p.key, charts.period_label(p)) for p in tables.period_options(query.period_type, first=figures.first_at, now=now)],
+        "period_type": [("quarter", _("Quarter")), ("year", _("Year"))],
+        "period": [(p.key, charts.period_label(p)) for p in tables.period_options(query.period_type, published=published)],
         "service": reference_choices(Service),
         "area": reference_choices(Area),
         "domain": reference_choices(LifeDomain),
     }
-    if query.period.key not in {key for key, _label in options["period"]}:
-        options["period"].append((query.period.key, charts.period_label(query.period)))
+    period_keys = {key for key, _label in options["period"]}
+    if query.period.key not in period_keys:
+        options["period"].insert(0, (query.period.key, charts.period_label(query.period)))
     downloads = {fmt: url_for("figures.download", fmt=fmt, **query.args()) for fmt in feeds.FORMATS}
     jsonstat_tables = {
         table: url_for("figures.download", fmt="jsonstat", table=table, **query.args()) for table in feeds.JSONSTAT_TABLES
     }
-    links = _links(query, figures, {key for key, _label in options["period"]})
+    links = _links(query, figures, period_keys)
     return render_template(
-        "figures/dashboard.html", figures=figures, query=query, options=options, charts=_chart_set(figures),
+        "figures/dashboard.html", figures=figures, query=query, options=options,
+        charts=_chart_set(figures) if figures.published else {},
         fmt=charts, downloads=downloads, jsonstat_tables=jsonstat_tables, links=links,
     )
 
@@ -171,7 +185,9 @@ def download(fmt: str):
     table = request.args.get("table") or feeds.JSONSTAT_TABLES[0]
     if fmt == "jsonstat" and table not in feeds.JSONSTAT_TABLES:
         abort(400)
-    _db, query, figures = _figures()
+    _db, query, figures, _published = _figures()
+    if not figures.published:
+        abort(404)
     body, mimetype, extension = feeds.render(fmt, figures, query=query.args(), table=table)
     name = f"voice-figures-{query.period.key}" + ("" if fmt != "jsonstat" else f"-{table}")
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"'})
