@@ -117,3 +117,28 @@ def test_query_strings_never_break_public_pages(app, client, db):
         check(client.get(path + "?" + urllib.parse.urlencode(params)))
 
     run()
+
+
+# Shapes that once gave a 500: dates out of range, numbers too large for a column, line breaks.
+HOSTILE_SHAPES = st.sampled_from([
+    "0001-01-01", "9999-12-31", "12345678901234567890123", "-3", "0", "1e9", "/%0D%0A/x", "/\t/evil.example",
+    "2025-02-30", "９", "٣", "\x00", "a" * 70,
+])
+
+
+def test_query_strings_and_path_ids_of_odd_shapes_never_break_a_page(app, client, db, staff):
+    staff("admin")
+
+    @FUZZ
+    @given(path=st.sampled_from(["/stories/", "/sessions/", "/sessions/calendar.ics", "/figures/", "/figures/download.json",
+                                 "/admin/audit", "/staff/login"]),
+           params=st.dictionaries(st.sampled_from(["page", "from_day", "period", "period_type", "next", "area", "service"]),
+                                  st.one_of(values, HOSTILE_SHAPES), max_size=4),
+           ident=st.one_of(HOSTILE_SHAPES, st.integers(min_value=0, max_value=10 ** 25).map(str)))
+    def run(path, params, ident):
+        check(client.get(path + "?" + urllib.parse.urlencode(params)))
+        for template in ("/admin/accounts/{}/disable", "/admin/reference/service/{}", "/moderation/export/{}",
+                         "/moderation/export/{}/download"):
+            check(client.get(template.format(urllib.parse.quote(ident, safe=""))))
+
+    run()
