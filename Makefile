@@ -1,4 +1,4 @@
-# Voice: `make run` serves the site on 127.0.0.1:5000; `make test` passes every test.
+# Voice: `make run` serves the site on 127.0.0.1:5000 with the job worker; `make test` passes every test.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -40,9 +40,13 @@ migrate: compile
 seed: migrate
 	$(FLASK) voice seed
 
+# The site (gunicorn, 2 workers) and the job worker (Huey) side by side, from the Procfile;
+# Ctrl-C stops both. Mail goes to MAIL_SERVER:MAIL_PORT (default 127.0.0.1:25); when nothing
+# listens there it waits in the outbox and the worker says so once.
 run: seed
 	$(FLASK) voice sample-data --if-empty
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - --logger-class voice.web.accesslog.RedactingLogger 'voice:create_app()'
+	@echo "Starting the site on http://127.0.0.1:5000 and the job worker (Ctrl-C stops both)..."
+	$(BIN)/honcho start
 
 browser-deps:
 	./.ci/browser-deps

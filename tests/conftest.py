@@ -18,6 +18,8 @@ from sqlmodel import Session, SQLModel
 from voice import create_app
 from voice.accounts.audit import APPEND_ONLY_SQL, DROP_SQL
 from voice.config import TestConfig
+from voice.jobs import tasks
+from voice.jobs.tasks import huey
 
 PG_ADMIN_URL = os.environ.get("VOICE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
@@ -118,10 +120,28 @@ def app(database_url, _shared_apps):
     with Session(engine) as session:
         seed_reference_data(session=session)
         session.commit()
+    huey.flush()  # the in-memory job queue starts empty too
     yield app
     app.config.clear()
     app.config.update(config)
     empty_database(engine)
+
+
+def run_jobs(app) -> int:
+    """Be the job worker for a moment: run every task the requests queued, in this process,
+    with this app's settings (tests/test_worker.py starts the real worker as a subprocess)."""
+    tasks.use_app(app)
+    done = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        done += 1
+    return done
+
+
+@pytest.fixture
+def jobs(app):
+    """``jobs()`` runs the queued tasks now, as the worker would; returns how many ran."""
+    return lambda: run_jobs(app)
 
 
 @pytest.fixture

@@ -14,8 +14,13 @@ class Inbox:
     def __init__(self):
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
+        self.raw: list[bytes] = []
+        self.refuse = ""  # e.g. "550 mailbox unavailable": refuse every message with that answer
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return self.refuse
+        self.raw.append(envelope.content)
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"

@@ -276,7 +276,7 @@ def test_14_the_organisers_list_needs_a_stated_purpose(app, client, staff, csrf,
     assert "Planning food and interpreters" in entry.detail
 
 
-def test_14_an_admin_downloading_someone_elses_export_states_their_own_purpose(app, db, tmp_path):
+def test_14_an_admin_downloading_someone_elses_export_states_their_own_purpose(app, db):
     import json
 
     from voice.moderation.models import ExportJob
@@ -284,10 +284,8 @@ def test_14_an_admin_downloading_someone_elses_export_states_their_own_purpose(a
     from .conftest import CSRF_RE
     from .factories import make_user
 
-    app.config["EXPORT_DIR"] = str(tmp_path)
     moderator, _ = make_user(app, db, role="moderator")
-    (tmp_path / "voice-export-1-x.csv").write_text("id\n")
-    db.add(ExportJob(user_id=moderator.id, status="done", file_format="csv", purpose="Quarterly report", file_name="voice-export-1-x.csv"))
+    db.add(ExportJob(user_id=moderator.id, status="done", file_format="csv", purpose="Quarterly report", content=b"id\n"))
     db.commit()
     job = db.exec(select(ExportJob)).one()
     admin, secret = make_user(app, db, role="admin")
@@ -335,7 +333,7 @@ def test_15_the_access_log_never_holds_a_private_token():
 def test_15_sent_mail_keeps_no_link(app, db):
     from voice.clock import utcnow
     from voice.mail.models import OutboxMessage
-    from voice.mail.service import SmtpSettings, queue_mail, send_pending
+    from voice.mail.service import MailPass, SmtpSettings, queue_mail, send_due
 
     from .smtp import start_smtp
 
@@ -344,10 +342,10 @@ def test_15_sent_mail_keeps_no_link(app, db):
     db.commit()
     inbox, controller, port = start_smtp()
     try:
-        assert send_pending(session=db, smtp=SmtpSettings(port=port), now=utcnow()) == (1, 0)
-        db.commit()
+        assert send_due(engine=app.extensions["voice_engine"], smtp=SmtpSettings(port=port), now=utcnow()) == MailPass(sent=1)
     finally:
         controller.stop()
+    db.expire_all()
     stored = db.exec(select(OutboxMessage)).one()
     assert "SECRET-TOKEN" not in stored.text_body + stored.html_body and stored.sent_at
     assert "SECRET-TOKEN" in inbox.messages[0].get_body(("plain",)).get_content()

@@ -24,11 +24,11 @@ from voice import create_app
 from voice.clock import utcnow
 from voice.experiences import service as experiences
 from voice.experiences.models import Experience, ExperienceDomain, ExperienceService, ServiceAnswer
+from voice.extensions import limiter
 from voice.figures import rollup, service, tables
 from voice.figures.disclosure import REASON_SMALL, DisclosurePolicy, suppress_count
 from voice.figures.models import ExperienceTally, PublishedQuarter, TallySnapshot
 from voice.figures.service import Filters, Period
-from voice.extensions import limiter
 from voice.locales import LOCALES
 from voice.moderation import service as moderation
 from voice.reference.models import Area, LifeDomain, Service

@@ -21,6 +21,7 @@ from .smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TOKEN = "metrics-token-for-the-test"
 
 
 @pytest.fixture
@@ -31,11 +32,14 @@ def two_workers(database_url, tmp_path):
     command.upgrade(alembic_config(database_url), "head")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VOICE_", "FLASK_", "RATELIMIT_"))}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(VOICE_ENV="development", DATABASE_URL=database_url, SECRET_KEY="two-workers",
                VOICE_INSTANCE_PATH=str(tmp_path / "instance"), ARGON2_TIME_COST="1", ARGON2_MEMORY_COST="8",
-               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", METRICS_TOKEN=TOKEN)
+    # As `make run` (the Procfile) and the README start it: the settings in voice/web/gunicorn_conf.py.
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "voice:create_app()"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:voice.web.gunicorn_conf", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "voice:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -77,3 +81,37 @@ def test_a_limit_counts_the_same_across_two_workers(two_workers):
                 for _ in range(12)]
     assert statuses[:10] == [400] * 10, statuses
     assert statuses[10:] == [429, 429], statuses
+
+
+def _scrape(base: str) -> dict:
+    """One scrape on a new connection (so either worker may answer), read by
+    prometheus-client's own OpenMetrics parser."""
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    request = urllib.request.Request(base + "/figures/metrics", headers={
+        "Authorization": f"Bearer {TOKEN}", "Accept": "application/openmetrics-text; version=1.0.0"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+        body = response.read().decode()
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(body) for sample in family.samples}
+
+
+def test_the_monitoring_counts_agree_whichever_worker_answers(two_workers, tmp_path):
+    """Both worker processes serve requests (asked at the same time, so one is busy when the
+    next comes); every scrape, whichever worker answers it, gives the total. Without the
+    shared counters a worker would give only its own part."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    counted_by = tmp_path / "instance" / "prometheus"
+    served = 0
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(20):
+            list(pool.map(lambda _n: Browser(two_workers).get("/privacy"), range(8)))
+            served += 8
+            if len(list(counted_by.glob("counter_*.db"))) >= 2:
+                break
+    assert len(list(counted_by.glob("counter_*.db"))) == 2  # both worker processes counted, into the shared files
+    key = ("voice_http_requests_total", (("endpoint", "core.privacy"), ("status_class", "2xx")))
+    seen = [_scrape(two_workers).get(key) for _ in range(6)]
+    assert seen == [float(served)] * 6, seen

@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .figures import monitoring
     from .hashing import HashParams, SecretHasher
     from .links import Links
-    from .web import db, i18n, login, security, templating
+    from .web import db, i18n, jobs, login, security, templating
     from .web.routing import IdConverter
 
     app.extensions["voice_clock"] = app.config.get("VOICE_CLOCK") or Clock()
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
         parallelism=app.config["ARGON2_PARALLELISM"],
     ))
     db.init_app(app)
+    jobs.init_app(app)
     login.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)

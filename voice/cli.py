@@ -110,47 +110,32 @@ def sample_data(if_empty: bool, yes: bool) -> None:
     click.echo(f"Sample data: {count} sample experience(s) added, each marked [SAMPLE].")
 
 
+def _job_context():
+    """What a job needs, from the app's settings (the worker builds the same)."""
+    from flask import current_app
+
+    from .jobs.tasks import context_from_app
+
+    return context_from_app(current_app)
+
+
 @voice_cli.command("purge")
 def purge() -> None:
     """Delete personal data whose time has come (contact details, originals, sent mail,
-    sign-up lists, export files)."""
-    from pathlib import Path
+    sign-up lists, export files, expired rate-limit counters). One pass of the worker's nightly job."""
+    from .jobs import service as jobs
 
-    from flask import current_app
-
-    from .accounts import audit
-    from .cocreation.service import purge_personal_data
-    from .experiences.service import purge_expired_contacts
-    from .mail.service import purge_sent
-    from .moderation.cleanup import purge_export_files
-    from .moderation.service import purge_originals
-
-    config = current_app.config
-    clock, _hasher, _links = _app_parts()
-    now = clock.now()
-    with Session(get_engine()) as session:
-        done = {
-            "contacts": purge_expired_contacts(session=session, today=clock.today()),
-            "originals": purge_originals(session=session, now=now, retention_days=config["ORIGINAL_RETENTION_DAYS"]),
-            "mails": purge_sent(session=session, now=now),
-            "signups": purge_personal_data(session=session, now=now),
-            "export_files": purge_export_files(directory=Path(config["EXPORT_DIR"]), now=now.timestamp()),
-        }
-        audit.record(session, "cli", "purge", detail=done)
-        session.commit()
+    done = jobs.purge(_job_context(), actor="cli")
     click.echo("Purged: " + ", ".join(f"{name} {count}" for name, count in done.items()) + ".")
 
 
 @voice_cli.command("remind")
 def remind() -> None:
-    """Queue reminders (with the calendar file) for sessions in the next 24-48 hours."""
-    from .cocreation.service import send_reminders
+    """Queue reminders (with the calendar file) for sessions in the next 24-48 hours.
+    One pass of the worker's hourly job; the worker sends them."""
+    from .jobs import service as jobs
 
-    clock, _hasher, links = _app_parts()
-    with Session(get_engine()) as session:
-        queued = send_reminders(session=session, now=clock.now(), links=links)
-        session.commit()
-    click.echo(f"Reminders queued: {queued}.")
+    click.echo(f"Reminders queued: {jobs.remind(_job_context())}.")
 
 
 @voice_cli.command("create-admin")
@@ -178,28 +163,39 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 @voice_cli.command("send-mail")
 def send_mail() -> None:
-    """Send queued e-mail; failures are retried later."""
-    from flask import current_app
+    """Send queued e-mail now; refused messages are tried again later."""
+    from .jobs import service as jobs
 
-    from .mail.service import SmtpSettings, send_pending
-
-    clock, _hasher, _links = _app_parts()
-    with Session(get_engine()) as session:
-        sent, failed = send_pending(session=session, smtp=SmtpSettings.from_config(current_app.config), now=clock.now())
-        session.commit()
-    click.echo(f"Sent {sent}, failed {failed} (will retry).")
+    result = jobs.send_mail(_job_context())
+    if result.server_down:
+        click.echo("The mail server cannot be reached; the mail waits in the outbox.", err=True)
+        sys.exit(1)
+    click.echo(f"Sent {result.sent}, failed {result.failed} (will retry).")
 
 
 @voice_cli.command("digest")
 def digest() -> None:
-    """Queue an e-mail to moderators who asked for it when stories are waiting."""
-    from .moderation.service import send_digests
+    """Queue an e-mail to moderators who asked for it when stories are waiting.
+    One pass of the worker's morning job."""
+    from .jobs import service as jobs
 
-    _clock, _hasher, links = _app_parts()
-    with Session(get_engine()) as session:
-        queued = send_digests(session=session, links=links)
-        session.commit()
-    click.echo(f"Digest queued for {queued} moderator(s).")
+    click.echo(f"Digest queued for {jobs.digest(_job_context())} moderator(s).")
+
+
+@voice_cli.command("worker")
+def worker() -> None:
+    """Say whether the job worker is running, and what waits for it (exit 1 when it is late)."""
+    from .jobs import service as jobs
+
+    context = _job_context()
+    with Session(context.engine) as session:
+        state = jobs.worker_state(session=session)
+    now = context.clock.now()
+    seen = state.last_seen.isoformat(timespec="seconds") if state.last_seen else "never"
+    click.echo(f"Worker last seen: {seen}. Waiting: {state.waiting} (mail and exports).")
+    if state.minutes_unseen(now) is not None:
+        click.echo("The worker is not running: start `huey_consumer voice.jobs.tasks.huey` (see the README).", err=True)
+        sys.exit(1)
 
 
 def init_app(app: Flask) -> None:

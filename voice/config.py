@@ -79,7 +79,15 @@ def from_environment(instance_path: Path) -> dict:
         # Different people (browser and address) whose reports hide a published story; at least 2.
         "REPORTS_TO_HIDE": max(_int("REPORTS_TO_HIDE", 3), 2),
         "ORIGINAL_RETENTION_DAYS": _int("ORIGINAL_RETENTION_DAYS", 90),
-        "EXPORT_DIR": os.environ.get("EXPORT_DIR", str(instance_path / "exports")),
+        # An export the worker has not advanced for this long was interrupted (run again or failed).
+        "EXPORT_LEASE_SECONDS": max(_int("EXPORT_LEASE_SECONDS", 60), 5),
+        # The job queue (voice/jobs/tasks.py): SQLite in the instance folder, or Redis when
+        # REDIS_URL is set; VOICE_JOBS names one outright (sqlite, redis, memory).
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "JOBS_STORAGE": os.environ.get("VOICE_JOBS") or ("redis" if os.environ.get("REDIS_URL") else "sqlite"),
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH") or str(instance_path / "jobs.db"),
+        # The queue's name in its storage: two sites sharing one Redis (staging, production) need two names.
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "voice"),
         # Days after a quarter ends before its figures are published (and frozen for good).
         "FIGURES_SETTLE_DAYS": max(_int("FIGURES_SETTLE_DAYS", 14), 0),
         "DISCLOSURE_MIN_COUNT": _int("DISCLOSURE_MIN_COUNT", 5),
@@ -123,6 +131,7 @@ class TestConfig:
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     RATELIMIT_STORAGE_URI = "memory://"
+    JOBS_STORAGE = "memory"  # tests run the passes themselves; the worker tests start a real one
     HSTS = False
     DB_LOCK_TIMEOUT_MS = 1000
     PREFERRED_URL_SCHEME = "http"

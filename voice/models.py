@@ -11,6 +11,7 @@ from .experiences.models import (  # noqa: F401
     StoryReport,
 )
 from .figures.models import CoSnapshot, ExperienceTally, PublishedQuarter, TallySnapshot  # noqa: F401
+from .jobs.models import JobRun, WorkerHeartbeat  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .moderation.models import ExportJob  # noqa: F401
 from .ratelimit import RateLimitCounter  # noqa: F401

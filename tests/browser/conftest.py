@@ -51,7 +51,7 @@ def start_live_server(request, tmp_path_factory, name: str, prepare=None) -> dic
     url = f"sqlite:///{tmp_path_factory.mktemp(f'browser-{name}-db') / 'voice.db'}"
     _upgrade(url)
     config = test_config(url)
-    config.update(RATELIMIT_ENABLED=False, EXPORT_DIR=str(tmp_path_factory.mktemp(f"{name}-exports")))
+    config.update(RATELIMIT_ENABLED=False)
     app = create_app(config)
     with Session(app.extensions["voice_engine"]) as db:
         seed_reference_data(session=db)

@@ -14,6 +14,7 @@ from ..extensions import limiter
 from ..web import audit
 from ..web.context import clock, hasher, keyed
 from ..web.db import always, get_session
+from ..web.jobs import worker_late_minutes
 from ..web.login import LoggedIn, roles_required
 from . import service
 from .forms import ChangePasswordForm, CodeForm, DigestForm, LoginForm, ResetPasswordForm, SetPasswordForm
@@ -172,7 +173,8 @@ def logout():
 @bp.route("/")
 @roles_required(*ROLES)
 def home():
-    return render_template("accounts/home.html", digest_form=DigestForm(formdata=None, wants_digest=g.account.wants_digest))
+    return render_template("accounts/home.html", digest_form=DigestForm(formdata=None, wants_digest=g.account.wants_digest),
+                           worker_late=worker_late_minutes() if g.account.is_staff else None)
 
 
 @bp.route("/digest", methods=["POST"])

@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
     if shared:
         multiprocess.MultiProcessCollector(registry)
     registry.register(FiguresCollector())
+    registry.register(JobsCollector())
     app.extensions[EXTENSION] = state
 
     @app.before_request
@@ -99,6 +100,37 @@ def authorised(header: str, token: str) -> bool:
 def exposition(accept: str) -> tuple[bytes, str]:
     encoder, content_type = choose_encoder(accept)
     return encoder(current_app.extensions[EXTENSION].registry), content_type
+
+
+class JobsCollector:
+    """The job worker's health at scrape time: tasks on the queue, mail and exports that
+    wait, the age of the oldest, and how long ago the worker was last seen. Alert on the
+    last two (e.g. the worker unseen for more than 5 minutes)."""
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        if not has_request_context() or request.endpoint != "figures.monitoring_feed":
+            return
+        from ..jobs import tasks
+        from ..jobs.service import worker_state
+
+        now = clock().now()
+        state = worker_state(session=get_session())
+        queued = tasks.queue_length(tasks.storage_choice_of(current_app.config))
+        if queued is not None:
+            yield GaugeMetricFamily("voice_jobs_queued", "Tasks on the job queue, not yet taken by a worker.", value=queued)
+        waiting = GaugeMetricFamily("voice_jobs_waiting", "Work not done yet, by kind (mail, export).", labels=["kind"])
+        waiting.add_metric(["mail"], state.mail_waiting)
+        waiting.add_metric(["export"], state.exports_waiting)
+        yield waiting
+        oldest = (now - state.oldest_waiting).total_seconds() if state.oldest_waiting else 0.0
+        yield GaugeMetricFamily("voice_jobs_oldest_waiting_age_seconds",
+                                "Age of the oldest mail or export not done yet (0 when none waits).", value=oldest)
+        if state.last_seen is not None:
+            yield GaugeMetricFamily("voice_worker_last_seen_age_seconds", "Seconds since the job worker was last seen.",
+                                    value=(now - state.last_seen).total_seconds())
 
 
 # --------------------------------------------------------------------------

@@ -24,3 +24,7 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Taken by a worker before it talks to the mail server (committed first), so two workers
+    # never send the same message; a claim left by a worker that died is taken again later,
+    # with the same Message-ID, which receiving servers use to drop a duplicate.
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,6 +1,6 @@
 """E-mail through an outbox table: a message is stored in the same transaction
-as what caused it, then sent by ``send_pending`` (the `send-mail` command, and the
-job worker). A failed send is retried with growing pauses and logged; after the
+as what caused it, then sent by ``send_due`` (the job worker, at once after the
+request that queued it, and the `send-mail` command). A failed send is retried with growing pauses and logged; after the
 last try it is marked failed and logged as an error, never dropped silently.
 Plain Python: the SMTP settings and the time are arguments."""
 from __future__ import annotations
@@ -10,9 +10,11 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from sqlalchemy import delete as sql_delete
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from .models import OutboxMessage
@@ -48,6 +50,7 @@ def queue_mail(*, session: Session, to: str, template: str, context: dict, local
     if attachment:
         message.attachment_name, message.attachment_type, message.attachment_body = attachment
     session.add(message)
+    session.info["voice_mail_queued"] = True  # the web edge asks the worker to send once this commits
     return message
 
 
@@ -58,7 +61,8 @@ def build_message(message: OutboxMessage, sender: str, *, now: datetime) -> Emai
     email["Subject"] = message.subject
     email["Date"] = format_datetime(now)
     domain = sender.rpartition("@")[2].rstrip(">") or "voice.invalid"
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=domain)
+    # The same for every try of this message: a receiving server drops a duplicate by it.
+    email["Message-ID"] = f"<voice-outbox-{message.id}-{int(message.created_at.timestamp())}@{domain}>"
     email.set_content(message.text_body)
     if message.html_body:
         email.add_alternative(message.html_body, subtype="html")
@@ -76,41 +80,102 @@ def _forget_contents(message: OutboxMessage) -> None:
     message.attachment_body = None
 
 
-def send_pending(*, session: Session, smtp: SmtpSettings, now: datetime, limit: int = 200) -> tuple[int, int]:
-    """Send what is due; return (sent, failed this round)."""
-    due = session.exec(
-        select(OutboxMessage)
-        .where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.failed_at).is_(None), OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    sent = failed = 0
-    for message in due:
+CLAIM_LEASE = timedelta(minutes=10)  # a claim older than this was left by a worker that died
+
+
+@dataclass(frozen=True)
+class MailPass:
+    sent: int = 0
+    failed: int = 0  # refused by the mail server this round (tried again later, or given up)
+    server_down: bool = False  # nobody answered at host:port: nothing was tried, nothing counted against the messages
+
+
+def send_due(*, engine: Engine, smtp: SmtpSettings, now: datetime, limit: int = 200) -> MailPass:
+    """Send what is due, each message at most once at a time, over one connection.
+
+    A message is claimed (committed) before the mail server is asked to take it, so two
+    workers never send the same one; it is marked sent right after. If a worker dies in
+    between, its claim expires after CLAIM_LEASE and the message is sent again with the same
+    Message-ID, which receiving servers use to drop the duplicate. When the server cannot be
+    reached at all, the claims are released and no message loses an attempt."""
+    stale = now - CLAIM_LEASE
+    with Session(engine, expire_on_commit=False) as session:
+        ids = list(session.exec(
+            select(OutboxMessage.id)
+            .where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.failed_at).is_(None),
+                   OutboxMessage.next_attempt_at <= now,
+                   (col(OutboxMessage.claimed_at).is_(None)) | (OutboxMessage.claimed_at < stale))
+            .order_by(OutboxMessage.id).limit(limit)
+        ))
+        claimed = []
+        for message_id in ids:
+            result = session.execute(
+                update(OutboxMessage).where(
+                    OutboxMessage.id == message_id, col(OutboxMessage.sent_at).is_(None),
+                    (col(OutboxMessage.claimed_at).is_(None)) | (OutboxMessage.claimed_at < stale))
+                .values(claimed_at=now))
+            if result.rowcount == 1:
+                claimed.append(message_id)
+        session.commit()
+        if not claimed:
+            return MailPass()
         try:
-            with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as connection:
-                if smtp.use_tls:
-                    connection.starttls()
-                if smtp.username:
-                    connection.login(smtp.username, smtp.password)
-                connection.send_message(build_message(message, smtp.sender, now=now))
-        except (OSError, smtplib.SMTPException) as exc:
-            message.attempts += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            failed += 1
-            if message.attempts >= MAX_ATTEMPTS:
-                message.failed_at = now
-                _forget_contents(message)
-                log.error("mail %s gave up after %s attempts: %s", message.id, message.attempts, message.last_error)
-            else:
-                message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
-                log.warning("mail %s failed (attempt %s), will retry: %s", message.id, message.attempts, message.last_error)
-        else:
-            message.sent_at = now
-            message.attempts += 1
-            _forget_contents(message)
-            sent += 1
-        session.add(message)
-    return sent, failed
+            connection = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        except OSError as exc:
+            session.execute(update(OutboxMessage).where(col(OutboxMessage.id).in_(claimed)).values(claimed_at=None))
+            session.commit()
+            log.debug("mail server %s:%s not reachable: %s", smtp.host, smtp.port, type(exc).__name__)
+            return MailPass(server_down=True)
+        sent = failed = 0
+        with connection:
+            if smtp.use_tls:
+                connection.starttls()
+            if smtp.username:
+                connection.login(smtp.username, smtp.password)
+            for message_id in claimed:
+                message = session.get(OutboxMessage, message_id)
+                try:
+                    connection.send_message(build_message(message, smtp.sender, now=now))
+                except smtplib.SMTPServerDisconnected:
+                    message.claimed_at = None  # the connection went: this one is tried again, untouched
+                    session.add(message)
+                    session.commit()
+                    break
+                except (OSError, smtplib.SMTPException) as exc:
+                    _refused(message, exc, now)
+                    failed += 1
+                else:
+                    message.sent_at = now
+                    message.attempts += 1
+                    _forget_contents(message)
+                    sent += 1
+                session.add(message)
+                session.commit()
+        return MailPass(sent=sent, failed=failed)
+
+
+def _refused(message: OutboxMessage, exc: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.claimed_at = None
+    message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.failed_at = now
+        _forget_contents(message)
+        log.error("mail %s gave up after %s attempts: %s", message.id, message.attempts, message.last_error)
+    else:
+        message.next_attempt_at = now + timedelta(minutes=2 ** message.attempts)
+        log.warning("mail %s refused (attempt %s), will retry: %s", message.id, message.attempts, message.last_error)
+
+
+def waiting(*, session: Session) -> tuple[int, datetime | None]:
+    """Messages not yet sent (and not given up), and when the oldest of them was queued."""
+    from sqlalchemy import func
+
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at))
+        .where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.failed_at).is_(None))
+    ).one()
+    return int(count or 0), oldest
 
 
 def purge_sent(*, session: Session, now: datetime) -> int:

@@ -3,20 +3,20 @@
 Never contact details. Each story carries its stable pseudonymous id. Only the
 moderated text is exported (never the family's unredacted original). Cells that
 a spreadsheet would run as a formula are neutralised (SECURITY.md 23). Plain
-Python: the engine, the directory and the language are arguments.
+Python: the engine, the clock and the language are arguments; the file is kept in
+the database (``ExportJob.content``), so every machine can serve it.
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
-import secrets
-import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timezone
-from pathlib import Path
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -137,16 +137,17 @@ def rows(session: Session, filters: ExportFilters):
         last_id = batch[-1].id
 
 
-def _write_csv(path: Path, head, data, progress):
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel shows æøå
-        writer = csv.writer(fh)
-        writer.writerow([neutralise(h) for h in head])
-        for row in data:
-            writer.writerow([neutralise(v) for v in row])
-            progress()
+def _write_csv(out: io.BytesIO, head, data, progress):
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)  # BOM: Excel shows æøå
+    writer = csv.writer(text)
+    writer.writerow([neutralise(h) for h in head])
+    for row in data:
+        writer.writerow([neutralise(v) for v in row])
+        progress()
+    text.detach()
 
 
-def _write_xlsx(path: Path, head, data, progress):
+def _write_xlsx(out: io.BytesIO, head, data, progress):
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -155,59 +156,65 @@ def _write_xlsx(path: Path, head, data, progress):
     for row in data:
         sheet.append([neutralise(v) for v in row])
         progress()
-    book.save(path)
+    book.save(out)
 
 
-def _write_json(path: Path, head, data, progress):
+def _write_json(out: io.BytesIO, head, data, progress):
     keys = ["id", "date", "status", "services", "area", "domains", "usefulness", "listened", "services_explained",
             "text", "text_lang", "may_be_published", "answered", "change"]
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write('{"columns": ' + json.dumps(dict(zip(keys, head)), ensure_ascii=False) + ', "rows": [\n')
-        first = True
-        for row in data:
-            fh.write(("" if first else ",\n") + json.dumps(dict(zip(keys, row)), ensure_ascii=False))
-            first = False
-            progress()
-        fh.write("\n]}\n")
+    out.write(('{"columns": ' + json.dumps(dict(zip(keys, head)), ensure_ascii=False) + ', "rows": [\n').encode())
+    first = True
+    for row in data:
+        out.write((("" if first else ",\n") + json.dumps(dict(zip(keys, row)), ensure_ascii=False)).encode())
+        first = False
+        progress()
+    out.write(b"\n]}\n")
 
 
 WRITERS = {"csv": _write_csv, "xlsx": _write_xlsx, "json": _write_json}
+PROGRESS_EVERY = timedelta(seconds=1)  # the job's sign of life, so an interrupted one is noticed
 
 
-def run_job(*, engine: Engine, job_id: int, directory: Path) -> None:
-    """Write the export file, updating the job's progress as it goes."""
-    with Session(engine) as session:
+def run_job(*, engine: Engine, job_id: int, now: Callable[[], datetime], attempts: int = 2) -> str:
+    """Make the export file into the database, with its progress as it goes. Only a
+    pending job is taken (a job another worker runs, or one done, is left alone).
+    Returns the job's status afterwards."""
+    with Session(engine, expire_on_commit=False) as session:
+        started = now()
+        taken = session.execute(
+            update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == "pending")
+            .values(status="running", started_at=started, progress_at=started, attempts=ExportJob.attempts + 1)
+        ).rowcount == 1
+        session.commit()
         job = session.get(ExportJob, job_id)
+        if not taken or job is None:
+            return job.status if job else "missing"
         try:
             filters = ExportFilters.from_json(job.filters)
-            job.status, job.total = "running", count(session, filters)
+            job.total = count(session, filters)
             session.add(job)
             session.commit()
-            directory.mkdir(parents=True, exist_ok=True)
-            name = f"voice-export-{job.id}-{secrets.token_hex(8)}.{job.file_format}"
             done = 0
+            last = {"at": started}
 
             def progress():
                 nonlocal done
                 done += 1
-                if done % BATCH == 0:
-                    job.done = done
+                moment = now()
+                if done % BATCH == 0 or moment - last["at"] >= PROGRESS_EVERY:
+                    job.done, job.progress_at, last["at"] = done, moment, moment
                     session.add(job)
                     session.commit()
 
-            WRITERS[job.file_format](directory / name, headers(job.locale), rows(session, filters), progress)
-            job.status, job.done, job.file_name = "done", done, name
+            out = io.BytesIO()
+            WRITERS[job.file_format](out, headers(job.locale), rows(session, filters), progress)
+            job.status, job.done, job.content = "done", done, out.getvalue()
+            job.finished_at = job.progress_at = now()
         except Exception:  # noqa: BLE001 - any failure must end as a visible "failed" job
             log.exception("export %s failed", job_id)
             session.rollback()
             job = session.get(ExportJob, job_id)
-            job.status = "failed"
+            job.status, job.error, job.finished_at = "failed", "error", now()
         session.add(job)
         session.commit()
-
-
-def start_job(*, engine: Engine, job_id: int, directory: Path) -> threading.Thread:
-    thread = threading.Thread(target=run_job, kwargs={"engine": engine, "job_id": job_id, "directory": directory},
-                              name=f"export-{job_id}", daemon=True)
-    thread.start()
-    return thread
+        return job.status

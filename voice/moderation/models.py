@@ -1,8 +1,11 @@
-"""Export jobs: made in the background so a long export blocks no one."""
+"""Export jobs: made by the job worker so a long export blocks no one, and kept in the
+database (state and file), so every machine can show and serve them and a restart
+loses nothing."""
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import LargeBinary
 from sqlmodel import Field, SQLModel
 
 from ..db import UTCDateTime, one_of, utcnow
@@ -28,3 +31,11 @@ class ExportJob(SQLModel, table=True):
     total: int = Field(default=0)
     done: int = Field(default=0)
     file_name: str = Field(default="", max_length=200)
+    # The file itself: exports are a few megabytes at most, and in the database every
+    # machine can serve them. Deleted, with the rest of the job, a day after it was made.
+    content: bytes | None = Field(default=None, sa_type=LargeBinary)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    progress_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the worker's last sign of life on it
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
+    error: str = Field(default="", max_length=32)  # why it failed: "interrupted", "error"

@@ -1,7 +1,7 @@
 """Staff: the queue, one experience (redact, tag, decide, answer), exports."""
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 from flask import Blueprint, abort, g, redirect, render_template, send_file, url_for
 from flask_babel import gettext
@@ -11,10 +11,12 @@ from ..accounts.models import STAFF_ROLES
 from ..experiences import labels
 from ..experiences.service import load_view
 from ..forms import PurposeForm
+from ..jobs import tasks
 from ..reference.models import Area, LifeDomain, Service
 from ..web import audit
-from ..web.context import clock, locale_code, reference_choices, reference_names, setting
-from ..web.db import after_commit, get_engine, get_session
+from ..web.context import clock, locale_code, reference_choices, reference_names
+from ..web.db import get_session
+from ..web.jobs import later, worker_late_minutes
 from ..web.login import roles_required
 from ..web.templating import render_page
 from . import export, service
@@ -174,8 +176,7 @@ def export_start():
                                 purpose=form.purpose.data, locale=locale_code())
     audit.record("export_requested", "export", job.id,
                  {"purpose": job.purpose, "format": job.file_format, "filters": filters.to_json()})
-    engine, job_id, directory = get_engine(), job.id, Path(setting("EXPORT_DIR"))
-    after_commit(lambda: export.start_job(engine=engine, job_id=job_id, directory=directory))  # the worker must see the job
+    later(tasks.make_export, job.id)
     return redirect(url_for("moderation.export_status", job_id=job.id))
 
 
@@ -189,7 +190,10 @@ def _job_or_404(job_id: int) -> ExportJob:
 @bp.route("/export/<id:job_id>")
 @roles_required(*STAFF_ROLES)
 def export_status(job_id: int):
-    return render_page("moderation/export_status.html", fragment="moderation/_export_progress.html", job=_job_or_404(job_id))
+    job = _job_or_404(job_id)
+    late = worker_late_minutes() if job.status == "pending" else None
+    return render_page("moderation/export_status.html", fragment="moderation/_export_progress.html", job=job,
+                       worker_late=late)
 
 
 @bp.route("/export/<id:job_id>/download", methods=["GET", "POST"])
@@ -198,10 +202,7 @@ def export_download(job_id: int):
     """The file, to the staff member who asked for it; an admin fetching someone else's
     export first says why, and that is what the audit log records (SECURITY.md 20)."""
     job = _job_or_404(job_id)
-    if job.status != "done":
-        abort(404)
-    path = Path(setting("EXPORT_DIR")) / job.file_name
-    if not path.is_file():
+    if job.status != "done" or job.content is None:  # not made yet, failed, or deleted after a day
         abort(404)
     detail = {"purpose": job.purpose}
     if job.user_id != g.account.id:
@@ -211,5 +212,5 @@ def export_download(job_id: int):
             return render_template("moderation/export_other.html", job=job, form=form), status
         detail = {"purpose": form.purpose.data, "requested_by": job.user_id, "requested_for": job.purpose}
     audit.record("export_downloaded", "export", job.id, detail)
-    return send_file(path, mimetype=DOWNLOAD_TYPES[job.file_format], as_attachment=True,
+    return send_file(io.BytesIO(job.content), mimetype=DOWNLOAD_TYPES[job.file_format], as_attachment=True,
                      download_name=f"voice-export-{job.created_at:%Y%m%d}-{job.id}.{job.file_format}")

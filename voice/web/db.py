@@ -55,6 +55,12 @@ def after_commit(callback) -> None:
     g.setdefault("after_commit", []).append(callback)
 
 
+def on_every_commit(app: Flask, hook) -> None:
+    """Call ``hook(session)`` after every request whose transaction committed (e.g. ask
+    the job worker to send the mail the request queued)."""
+    app.extensions.setdefault("voice_commit_hooks", []).append(hook)
+
+
 def is_database_failure(exc: BaseException) -> bool:
     return isinstance(exc, DATABASE_FAILURES) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
@@ -71,6 +77,8 @@ def _finish(status_code: int) -> None:
         for write in writes:
             write(session)
         session.commit()
+        for hook in current_app.extensions.get("voice_commit_hooks", ()):
+            hook(session)
         for callback in callbacks:
             callback()
         return
