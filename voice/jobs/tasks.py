@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from pathlib import Path
 
 from huey import Huey, crontab
@@ -147,8 +148,14 @@ def every_week() -> None:
     jobs.check_tally(_context())
 
 
+_startup = threading.Lock()
+
+
 @huey.on_startup()
 def _started() -> None:
+    """Runs in each of the consumer's threads as it starts; the first does the work."""
+    if not _startup.acquire(blocking=False):
+        return
     context = _context()
     jobs.heartbeat(context, name=_worker_name(), storage=_current["choice"][0])
     again, _failed = jobs.interrupted_exports(context)

@@ -24,6 +24,9 @@ bind = os.environ.get("VOICE_BIND", "127.0.0.1:5000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 accesslog = "-"
 logger_class = "voice.web.accesslog.RedactingLogger"
+# gunicorn's control socket sits in one fixed path per user, which two sites on one machine
+# would share; Voice is managed by its service manager (signals), so it is off.
+control_socket_disable = True
 
 
 def on_starting(server) -> None:
@@ -34,7 +37,8 @@ def on_starting(server) -> None:
 
 
 def when_ready(server) -> None:
-    server.log.info("Voice web is up: http://%s", " http://".join(str(address) for address in server.cfg.address))
+    addresses = ", ".join(f"http://{a[0]}:{a[1]}" if isinstance(a, tuple) else str(a) for a in server.cfg.address)
+    server.log.info("Voice web is up: %s", addresses)
 
 
 def child_exit(server, worker) -> None:
