@@ -125,6 +125,14 @@ def _job(db):
     return db.exec(select(ExportJob)).one()
 
 
+def _taken_by_a_worker(db, *, attempts: int):
+    job = _job(db)
+    job.status, job.attempts, job.progress_at = "running", attempts, job.created_at
+    db.add(job)
+    db.commit()
+    return job
+
+
 def test_the_file_lives_in_the_database_so_another_machine_serves_it(app, client, post, staff, db, jobs, database_url):
     from voice import create_app
 
@@ -150,11 +158,7 @@ def test_an_export_whose_worker_stopped_is_run_again_and_finishes(app, client, p
     staff("moderator")
     seed_stories(app, db)
     status_url = _request(client, post)
-    job = _job(db)
-    # A worker took it and died: "running", no sign of life for longer than the lease.
-    job.status, job.attempts, job.progress_at = "running", 1, job.created_at
-    db.add(job)
-    db.commit()
+    job = _taken_by_a_worker(db, attempts=1)  # ... which died: no sign of life for longer than the lease
     context = context_from_app(app)
     later = context.clock.now() + context.export_lease + timedelta(seconds=1)
     again, failed = service.interrupted_exports(replace(context, clock=FixedClock(later)))
@@ -170,10 +174,7 @@ def test_an_export_interrupted_too_often_is_marked_failed_and_the_staff_member_i
 
     staff("moderator")
     status_url = _request(client, post)
-    job = _job(db)
-    job.status, job.attempts, job.progress_at = "running", 2, job.created_at
-    db.add(job)
-    db.commit()
+    job = _taken_by_a_worker(db, attempts=2)
     context = context_from_app(app)
     later = context.clock.now() + context.export_lease + timedelta(seconds=1)
     assert service.interrupted_exports(replace(context, clock=FixedClock(later))) == ([], [job.id])
@@ -190,10 +191,7 @@ def test_a_running_export_with_recent_progress_is_left_alone(app, client, post, 
 
     staff("moderator")
     _request(client, post)
-    job = _job(db)
-    job.status, job.attempts, job.progress_at = "running", 1, job.created_at
-    db.add(job)
-    db.commit()
+    job = _taken_by_a_worker(db, attempts=1)
     context = context_from_app(app)
     assert service.interrupted_exports(replace(context, clock=FixedClock(job.created_at + timedelta(seconds=5)))) == ([], [])
     assert service.run_export(context, job.id) == "running"  # another worker has it: not taken twice
