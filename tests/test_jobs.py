@@ -106,6 +106,6 @@ def test_the_nightly_purge_records_what_it_did(app, db):
     from voice.accounts.models import AuditEntry
 
     done = service.purge(context_from_app(app))
-    assert set(done) == {"contacts", "originals", "mails", "signups", "export_files", "rate_limits"}
+    assert set(done) == {"contacts", "originals", "mails", "signups", "export_files", "rate_limits", "shown_codes"}
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "purge")).one()
     assert entry.actor_label == "worker" and '"export_files": 0' in entry.detail

@@ -44,5 +44,5 @@ def test_the_app_recovers_by_itself_when_the_database_returns(app, client, csrf,
     token = csrf("/experiences/new")
     form = {"csrf_token": token, "services": "nav", "usefulness": "4", "story_lang": "en", "story": "Back again", "form_token": "r" * 30}
     engine.dispose()  # every pooled connection is gone, as after a database restart
-    assert client.post("/experiences/new", data=form).status_code == 200
+    assert client.post("/experiences/new", data=form).status_code == 303
     assert [e.story for e in db.exec(select(Experience))] == ["Back again"]

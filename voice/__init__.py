@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import ROOT, check, from_environment, trusted_hosts
+from .config import ROOT, check, from_environment, receipt_key, trusted_hosts
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -51,7 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["voice_hasher"] = SecretHasher(HashParams(
         time_cost=app.config["ARGON2_TIME_COST"], memory_cost=app.config["ARGON2_MEMORY_COST"],
         parallelism=app.config["ARGON2_PARALLELISM"],
-    ))
+    ), key=receipt_key(app.config))
     db.init_app(app)
     jobs.init_app(app)
     login.init_app(app)

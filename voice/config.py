@@ -47,6 +47,7 @@ def from_environment(instance_path: Path) -> dict:
         # built from it, never from a request's Host header. Required in production.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000" if local else ""),
         "SECRET_KEY": _secret_key(instance_path),
+        "RECEIPT_KEY": os.environ.get("RECEIPT_KEY", ""),
         "DATABASE_URL": database_url,
         # A story is at most a few kilobytes; refuse anything much larger early.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 64 * 1024),
@@ -107,6 +108,19 @@ def check(config) -> None:
             "PUBLIC_BASE_URL is not set: give the address people use to reach Voice, for example "
             "PUBLIC_BASE_URL=https://voice.trondheim.kommune.no (links in e-mail and calendar files are built from it)."
         )
+
+
+def receipt_key(config) -> bytes:
+    """The key of the receipt codes' locators: RECEIPT_KEY, or derived from SECRET_KEY.
+    Every code ever given depends on it: never change it (set RECEIPT_KEY explicitly before
+    rotating SECRET_KEY)."""
+    import hashlib
+    import hmac
+
+    given = config.get("RECEIPT_KEY") or ""
+    if given:
+        return given.encode()
+    return hmac.new(config["SECRET_KEY"].encode(), b"voice receipt code locators", hashlib.sha256).digest()
 
 
 def trusted_hosts(config) -> list[str]:

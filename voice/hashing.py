@@ -1,4 +1,6 @@
-"""Argon2id hashing of passwords and receipt-code secrets, with explicit parameters.
+"""Argon2id hashing of passwords and receipt codes, with explicit parameters, and a
+keyed hash (HMAC-SHA256) that finds a receipt code's row without storing anything
+an attacker could use.
 
 The cost is a setting (ARGON2_TIME_COST, ARGON2_MEMORY_COST): production keeps at
 least m=19456 KiB, t=2 (SECURITY.md 1); tests use cheap values. ``create_app``
@@ -26,8 +28,9 @@ class HashParams:
 
 
 class SecretHasher:
-    def __init__(self, params: HashParams):
+    def __init__(self, params: HashParams, key: bytes = b"voice-tests-only"):
         self.params = params
+        self._key = key
         self._ph = PasswordHasher(time_cost=params.time_cost, memory_cost=params.memory_cost,
                                   parallelism=params.parallelism, type=Type.ID)
 
@@ -47,6 +50,14 @@ class SecretHasher:
             return self._ph.verify(stored_hash, secret)
         except (VerificationError, InvalidHashError):
             return False
+
+    def keyed(self, value: str, length: int = 32) -> str:
+        """HMAC-SHA256 of ``value`` with the receipt key, as hex: the same code always gives
+        the same locator, and the locator gives nothing back without the key."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:length]
 
     def needs_rehash(self, stored_hash: str) -> bool:
         return self._ph.check_needs_rehash(stored_hash)

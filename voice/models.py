@@ -8,6 +8,7 @@ from .experiences.models import (  # noqa: F401
     ExperienceService,
     FollowUp,
     ServiceAnswer,
+    ShownCode,
     StoryReport,
 )
 from .figures.models import CoSnapshot, ExperienceTally, PublishedQuarter, TallySnapshot  # noqa: F401

@@ -1,10 +1,10 @@
 """The experience form and the receipt-code forms."""
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..forms import (
     USEFULNESS_CHOICES,
@@ -12,6 +12,7 @@ from ..forms import (
     ContactFieldsMixin,
     HoneypotField,
     LineField,
+    VoiceForm,
     story_language_choices,
     strip_text,
 )
@@ -23,7 +24,7 @@ EXPLAINED_CHOICES = [(str(n), str(n)) for n in range(6)] + [("6", _l("6 or more"
 RECEIPT_MAX = 40
 
 
-class ExperienceForm(ContactFieldsMixin, FlaskForm):
+class ExperienceForm(ContactFieldsMixin, VoiceForm):
     services = CheckboxListField(
         _l("Which service or services did you meet?"),
         validators=[InputRequired(message=_l("Choose at least one service."))],
@@ -58,12 +59,25 @@ class ExperienceForm(ContactFieldsMixin, FlaskForm):
         ]
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(VoiceForm):
     code = LineField(
         _l("Your receipt code"),
         filters=[strip_text],
-        validators=[InputRequired(message=_l("Enter your receipt code.")), Length(max=RECEIPT_MAX, message=_l("A receipt code has 20 letters and numbers."))],
+        validators=[InputRequired(message=_l("Enter your receipt code.")), Length(max=RECEIPT_MAX, message=_l("A receipt code has 16 letters and numbers."))],
     )
+
+
+class CodeByEmailForm(VoiceForm):
+    """The family asks for its receipt code by e-mail (on the receipt page)."""
+
+    email = LineField(_l("Your e-mail address"), filters=[strip_text], validators=[
+        InputRequired(message=_l("Write the e-mail address to send the code to.")), Length(max=254)])
+
+    def validate_email(self, field):
+        try:
+            field.data = validate_email(field.data, check_deliverability=False).normalized.lower()
+        except EmailNotValidError as exc:
+            raise ValidationError(_l("Enter an e-mail address like name@example.no.")) from exc
 
 
 class FollowUpForm(ReceiptForm):
@@ -86,7 +100,7 @@ class DeleteForm(ReceiptForm):
     confirm = HiddenField()
 
 
-class ReportForm(FlaskForm):
+class ReportForm(VoiceForm):
     reason = RadioField(_l("What is wrong with this story?"), choices=[(r, REPORT_LABELS[r]) for r in REPORT_REASONS],
                         validators=[InputRequired(message=_l("Choose what is wrong."))])
     comment = TextAreaField(_l("Tell us more (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)])

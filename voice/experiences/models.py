@@ -46,8 +46,9 @@ class Experience(SQLModel, table=True):
     # Kinds of personal data found in the text that the family chose to keep,
     # comma-separated ("national_id,phone"); the moderator sees them highlighted.
     pii_kinds: str = Field(default="", max_length=64)
-    # The receipt code: a short public locator plus an Argon2id hash of the secret part.
-    receipt_locator: str = Field(max_length=8, index=True)
+    # The receipt code (see receipt.py): a keyed hash of the code to find the row, and an
+    # Argon2id hash to check it. (Codes before 2026-12: 4 characters in clear, then the hash.)
+    receipt_locator: str = Field(max_length=64, index=True)
     receipt_hash: str = Field(max_length=255)
     # One story per form: a resubmitted form (refresh, double tap) stores nothing twice.
     form_token: str = Field(max_length=64, unique=True)
@@ -146,3 +147,18 @@ class StoryReport(SQLModel, table=True):
     browser_key: str = Field(default="", max_length=32)
     address_key: str = Field(default="", max_length=32)
     counted: bool = Field(default=True)
+
+
+class ShownCode(SQLModel, table=True):
+    """A receipt code the family may see again, for a short time, in the browser that sent
+    the story (a phone that reloads the tab must not lose it). Kept masked: the row holds
+    the code XOR a random pad of the same length, and only that browser's cookie holds the
+    pad. That is a one-time pad: the row alone, or the cookie alone, says nothing of the
+    code. Rows are deleted when they expire."""
+
+    __tablename__ = "shown_code"
+    id: str = Field(primary_key=True, max_length=32)
+    masked: str = Field(max_length=64)  # hex
+    consent: bool = Field(default=False)  # what the thank-you page says next
+    has_contact: bool = Field(default=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)

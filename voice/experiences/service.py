@@ -84,7 +84,6 @@ def create_experience(
     area = by_slugs(Area, [data.area_slug], session=session)[0] if data.area_slug else None
 
     code = receipt.new_code()
-    locator, secret = receipt.split(code)
     experience = Experience(
         public_id=secrets.token_hex(16),
         created_at=now,
@@ -97,8 +96,8 @@ def create_experience(
         page_lang=data.page_lang,
         consent_publish=data.consent_publish,
         pii_kinds=pii_kinds if pii_kinds is not None else pii_kinds_in(data.story),
-        receipt_locator=locator,
-        receipt_hash=hasher.hash(secret),
+        receipt_locator=hasher.keyed(code),  # see receipt.py: nothing of the code in clear
+        receipt_hash=hasher.hash(code),
         form_token=data.form_token,
     )
     experience.service_links = [ExperienceService(service_id=s.id) for s in services]
@@ -119,7 +118,10 @@ def find_by_receipt(*, session: Session, typed_code: str, hasher: SecretHasher) 
     if code is None:
         hasher.verify(None, "")
         return None
-    locator, secret = receipt.split(code)
+    if receipt.is_old(code):  # 20 characters: the locator in clear, the rest hashed
+        locator, secret = code[:receipt.OLD_LOCATOR], code[receipt.OLD_LOCATOR:]
+    else:
+        locator, secret = hasher.keyed(code), code
     candidates = session.exec(select(Experience).where(Experience.receipt_locator == locator)).all()
     found = None
     for candidate in candidates:

@@ -1,20 +1,25 @@
 """A family tells its experience, and comes back to it with its receipt code."""
 from __future__ import annotations
 
+import math
 import secrets
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_wtf import FlaskForm
 
 from .. import pii
 from ..extensions import limiter
 from ..forms import honeypot_filled
 from ..reference.models import Area, LifeDomain, Service
 from ..web import audit
-from ..web.context import clock, hasher, locale_code, reference_choices, setting
+from ..web.context import clock, hasher, links, locale_code, reference_choices, setting
 from ..web.db import get_session
-from . import labels, receipt, service
-from .forms import DeleteForm, ExperienceForm, FollowUpForm, ReceiptForm
+from ..web.limits import counts_against_limits, family_form
+from ..web.templating import wants_fragment
+from . import labels, receipt, service, shown_code
+from .forms import CodeByEmailForm, DeleteForm, ExperienceForm, FollowUpForm, ReceiptForm
+from .send_code import EmailCodeSender
 
 bp = Blueprint("experiences", __name__, url_prefix="/experiences")
 
@@ -75,7 +80,7 @@ def _render_form(form: ExperienceForm, status: int = 200, pii_segments=None, pii
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@limiter.limit("20 per hour;5 per minute", methods=["POST"])
+@family_form(per_browser="5 per hour;3 per minute", per_address="60 per hour")
 def new():
     form = _experience_form()
     if request.method == "GET":
@@ -100,14 +105,78 @@ def new():
             pii_kinds=service.kinds_of(matches),
         )
     except service.AlreadySubmitted:
+        # Sent twice (Back, then Send again): the receipt page, while it can still show the code.
+        if _shown() is not None:
+            return _to_receipt()
         return render_template("experiences/already_sent.html")
-    return render_template(
-        "experiences/thanks.html",
-        code_groups=receipt.grouped(code),
-        code_text=receipt.display(code),
-        has_contact=bool(form.phone.data or form.email.data),
-        consent=experience.consent_publish,
-    )
+    counts_against_limits()
+    cookie = shown_code.remember(session=get_session(), code=code, consent=experience.consent_publish,
+                                 has_contact=bool(form.phone.data or form.email.data), now=clock().now())
+    return _to_receipt(cookie)
+
+
+# -- The receipt page: the code again after a reload or Back, in this browser, for a while --
+
+def _shown():
+    return shown_code.recall(session=get_session(), cookie=request.cookies.get(shown_code.COOKIE), now=clock().now())
+
+
+def _to_receipt(cookie: str | None = None, **args):
+    """POST-redirect-GET to the receipt page (htmx: a full page load, so the address bar
+    shows the receipt page and a reload keeps it)."""
+    target = url_for("experiences.receipt", **args)
+    response = make_response("", 200, {"HX-Redirect": target}) if wants_fragment() else redirect(target, 303)
+    if cookie is not None:
+        response.set_cookie(shown_code.COOKIE, cookie, max_age=int(shown_code.SHOW_FOR.total_seconds()),
+                            path="/experiences", httponly=True, samesite="Strict",
+                            secure=setting("SESSION_COOKIE_SECURE"))
+    return response
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"  # the code is never kept in the browser's cache
+    return response
+
+
+@bp.route("/receipt", endpoint="receipt")
+def receipt_page():
+    shown = _shown()
+    if shown is None:
+        return _no_store(make_response(render_template("experiences/receipt_gone.html",
+                                                       forgotten=request.args.get("hidden") == "1")))
+    return _receipt(shown, CodeByEmailForm(formdata=None))
+
+
+def _receipt(shown, email_form, status: int = 200):
+    return _no_store(make_response(render_template(
+        "experiences/thanks.html", code_groups=receipt.grouped(shown.code), code_text=receipt.display(shown.code),
+        has_contact=shown.has_contact, consent=shown.consent, email_form=email_form,
+        minutes_left=max(1, math.ceil((shown.expires_at - clock().now()).total_seconds() / 60)),
+        sent=request.args.get("sent") == "1"), status))
+
+
+@bp.route("/receipt/send", methods=["POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def receipt_send():
+    shown = _shown()
+    if shown is None:
+        return _no_store(make_response(render_template("experiences/receipt_gone.html", forgotten=False), 410))
+    form = CodeByEmailForm()
+    if not form.validate_on_submit():
+        return _receipt(shown, form, 400)
+    EmailCodeSender().send(session=get_session(), to=form.email.data, code=shown.code, locale=locale_code(), links=links())
+    return _to_receipt(sent="1")
+
+
+@bp.route("/receipt/hide", methods=["POST"])
+def receipt_hide():
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    shown_code.forget(session=get_session(), cookie=request.cookies.get(shown_code.COOKIE))
+    response = _to_receipt(hidden="1")
+    response.delete_cookie(shown_code.COOKIE, path="/experiences")
+    return response
 
 
 def _status_page(view, form=None, message=None, status=200):

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from ..accounts import audit
 from ..clock import Clock
 from ..cocreation.service import purge_personal_data, send_reminders
+from ..experiences import shown_code
 from ..experiences.service import purge_expired_contacts
 from ..figures import service as figures
 from ..links import LinkBuilder
@@ -111,6 +112,7 @@ def purge(ctx: JobContext, *, actor: str = "worker") -> dict[str, int]:
             "mails": mail.purge_sent(session=session, now=now),
             "signups": purge_personal_data(session=session, now=now),
             "export_files": purge_exports(session=session, now=now),
+            "shown_codes": shown_code.purge_expired(session=session, now=now),
         }
         audit.record(session, actor, "purge", detail=done)
         session.commit()
