@@ -40,7 +40,101 @@
     });
   }
 
-  function enhance(root) { bindCounters(root); bindCopy(root); focusFirstAlert(root); }
+  // Drafts: a form marked data-draft="name" is kept in this tab's sessionStorage as it is
+  // filled in, so a reload, a language switch or a lost connection loses nothing. It is
+  // filled in again only on a fresh page (data-draft-fresh: not a page the server sent back
+  // with the person's answers and its messages), and deleted once the story or sign-up is
+  // sent (an element with data-draft-done="name" on the next page) or on "Clear".
+  var NOT_KEPT = { csrf_token: true, website: true, pii_checked: true };
+
+  function draftKey(name) { return "voice-draft:" + name; }
+
+  function readDraft(name) {
+    try { return JSON.parse(window.sessionStorage.getItem(draftKey(name)) || "null"); } catch (e) { return null; }
+  }
+
+  function saveDraft(form) {
+    var values = [];
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || NOT_KEPT[el.name] || el.type === "submit" || el.type === "button") { return; }
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
+      values.push([el.name, el.value]);
+    });
+    try { window.sessionStorage.setItem(draftKey(form.getAttribute("data-draft")), JSON.stringify(values)); } catch (e) { /* storage full or off */ }
+  }
+
+  function fillFromDraft(form, values) {
+    var byName = {};
+    values.forEach(function (pair) { (byName[pair[0]] = byName[pair[0]] || []).push(pair[1]); });
+    var filled = false;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || NOT_KEPT[el.name] || !(el.name in byName)) { return; }
+      var kept = byName[el.name];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = kept.indexOf(el.value) !== -1;
+        filled = filled || el.checked;
+      } else if (el.type !== "submit" && el.type !== "button") {
+        if (el.type !== "hidden" && kept[0]) { filled = true; }
+        el.value = kept[0];
+        el.dispatchEvent(new Event("input"));
+      }
+    });
+    return filled;
+  }
+
+  function bindDrafts(root) {
+    (root || document).querySelectorAll("[data-draft-done]").forEach(function (done) {
+      try { window.sessionStorage.removeItem(draftKey(done.getAttribute("data-draft-done"))); } catch (e) { /* off */ }
+    });
+    (root || document).querySelectorAll("form[data-draft]").forEach(function (form) {
+      if (form.dataset.draftBound) { return; }
+      form.dataset.draftBound = "1";
+      var name = form.getAttribute("data-draft");
+      var notice = document.querySelector("[data-draft-notice]");
+      var kept = readDraft(name);
+      if (form.hasAttribute("data-draft-fresh") && kept && fillFromDraft(form, kept) && notice) {
+        notice.hidden = false;
+      }
+      form.addEventListener("input", function () { saveDraft(form); });
+      form.addEventListener("change", function () { saveDraft(form); });
+      if (!form.hasAttribute("data-draft-fresh")) { saveDraft(form); }  // the server's copy is the newest
+      var clear = notice && notice.querySelector("[data-draft-clear]");
+      if (clear && !clear.dataset.bound) {
+        clear.dataset.bound = "1";
+        clear.addEventListener("click", function () {
+          try { window.sessionStorage.removeItem(draftKey(name)); } catch (e) { /* off */ }
+          form.reset();
+          Array.prototype.forEach.call(form.querySelectorAll("textarea, input[type=text], input[type=email], input[type=tel]"), function (el) {
+            el.value = ""; el.dispatchEvent(new Event("input"));
+          });
+          notice.hidden = true;
+          var first = form.querySelector("input:not([type=hidden]), textarea, select");
+          if (first) { first.focus(); }
+        });
+      }
+    });
+  }
+
+  // A lost connection: htmx could not send the form. The answers stay on the page (and in the draft).
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = event.target.closest ? event.target.closest("form[data-offline]") : null;
+    var notice = document.querySelector("[data-offline-notice]");
+    if (form && notice) {
+      notice.textContent = form.getAttribute("data-offline");
+      notice.hidden = false;
+      notice.setAttribute("tabindex", "-1");
+      notice.focus();
+    }
+  });
+
+  // A link that should put the cursor into a field (the text box after a personal-details warning).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-focus-target]") : null;
+    var field = link && document.getElementById(link.getAttribute("data-focus-target"));
+    if (field) { event.preventDefault(); field.focus(); field.scrollIntoView({ block: "center" }); }
+  });
+
+  function enhance(root) { bindCounters(root); bindCopy(root); bindDrafts(root); focusFirstAlert(root); }
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSettle", function (event) {

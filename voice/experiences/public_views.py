@@ -1,15 +1,13 @@
 """Published stories: anyone may read them, filter them and report one."""
 from __future__ import annotations
 
-import secrets
-
-from flask import Blueprint, abort, render_template, request, session
+from flask import Blueprint, abort, render_template, request
 
 from ..extensions import limiter
 from ..forms import honeypot_filled
 from ..moderation import service as moderation
 from ..reference.models import Area, LifeDomain, Service
-from ..web.context import clock, keyed, links, reference_choices, remote_addr, setting
+from ..web.context import browser_id, clock, keyed, links, reference_choices, remote_addr, setting
 from ..web.db import get_session
 from ..web.routing import page_arg
 from ..web.templating import render_page
@@ -21,8 +19,7 @@ bp = Blueprint("stories", __name__, url_prefix="/stories")
 
 def _reporter() -> service.Reporter:
     """This browser (a random id kept in its session) and its address, as keyed hashes."""
-    browser = session.setdefault("browser", secrets.token_urlsafe(16))
-    return service.Reporter(browser_key=keyed("browser:" + browser), address_key=keyed("address:" + remote_addr()))
+    return service.Reporter(browser_key=keyed("browser:" + browser_id()), address_key=keyed("address:" + remote_addr()))
 
 
 def _valid(value: str | None, options: list[tuple[str, str]]) -> str | None:

@@ -30,6 +30,15 @@ def page_translator() -> Translator:
     return translator(g.locale.code)
 
 
+def browser_id() -> str:
+    """This browser: a random id kept in its session (made on first use)."""
+    import secrets
+
+    from flask import session
+
+    return session.setdefault("browser", secrets.token_urlsafe(16))
+
+
 def remote_addr() -> str:
     return request.remote_addr or ""
 
