@@ -4,12 +4,20 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..forms import USEFULNESS_CHOICES, CheckboxListField, ContactFieldsMixin, HoneypotField, LineField, strip_text
-from ..locales import LOCALES, OTHER_LANGUAGE
+from ..forms import (
+    USEFULNESS_CHOICES,
+    CheckboxListField,
+    ContactFieldsMixin,
+    HoneypotField,
+    LineField,
+    VoiceForm,
+    language_choices,
+    strip_text,
+)
+from ..locales import OTHER_LANGUAGE
 from ..web.context import clock
 from .models import KINDS
 
@@ -23,16 +31,12 @@ KIND_LABELS = {
 TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
-def language_choices():
-    return [(info.code, info.native_name) for info in LOCALES.values()]
-
-
 def normalise_time(value: str | None) -> str | None:
     match = TIME_RE.match((value or "").strip())
     return f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
 
 
-class SessionForm(FlaskForm):
+class SessionForm(VoiceForm):
     title = LineField(_l("Title"), filters=[strip_text], validators=[InputRequired(message=_l("Write a title.")), Length(max=160)])
     description = TextAreaField(_l("Description"), filters=[strip_text], validators=[InputRequired(message=_l("Write what will happen.")), Length(max=8000)])
     text_lang = SelectField(_l("Language of the title and description"), choices=language_choices)
@@ -44,6 +48,7 @@ class SessionForm(FlaskForm):
     end_time = LineField(_l("Ends at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the end time, for example 19:00."))])
     repeat_weeks = IntegerField(_l("How many weeks in a row? (1 for a single session)"), default=1, validators=[InputRequired(message=_l("Enter a number from 1 to 26.")), NumberRange(min=1, max=26, message=_l("Enter a number from 1 to 26."))])
     capacity = IntegerField(_l("Places (adults and children)"), validators=[InputRequired(message=_l("Enter how many can come.")), NumberRange(min=1, max=1000, message=_l("Enter a number from 1 to 1000."))])
+    max_per_signup = IntegerField(_l("Most persons in one sign-up (adults and children)"), default=6, filters=[lambda value: 6 if value is None else value], validators=[Optional(), NumberRange(min=1, max=50, message=_l("Enter how many one sign-up may bring, from 1 to 50."))])
     languages = CheckboxListField(_l("Languages spoken"), choices=language_choices, validators=[InputRequired(message=_l("Choose at least one language."))])
     interpreter = BooleanField(_l("Interpreter offered"))
     childcare = BooleanField(_l("Childcare offered"))
@@ -70,10 +75,10 @@ class SessionForm(FlaskForm):
             raise ValidationError(_l("The date has passed. Choose a date from today on."))
 
 
-class SignupForm(ContactFieldsMixin, FlaskForm):
+class SignupForm(ContactFieldsMixin, VoiceForm):
     name = LineField(_l("Your name or a nickname"), filters=[strip_text], validators=[InputRequired(message=_l("Write a name or a nickname.")), Length(max=80)])
     adults = IntegerField(_l("Adults"), default=1, validators=[InputRequired(message=_l("Enter how many adults are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
-    children = IntegerField(_l("Children"), default=0, validators=[InputRequired(message=_l("Enter how many children are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
+    children = IntegerField(_l("Children (optional)"), default=0, filters=[lambda value: value or 0], validators=[Optional(), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
     interpreter_lang = SelectField(_l("Do you need an interpreter? (optional)"), validators=[Optional()])
     needs_childcare = BooleanField(_l("We need childcare during the session"))
     accessibility = LineField(_l("Anything else we should arrange? (optional)"), filters=[strip_text], validators=[Optional(), Length(max=300)])
@@ -85,26 +90,26 @@ class SignupForm(ContactFieldsMixin, FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.interpreter_lang.choices = [("", _l("No interpreter needed"))] + language_choices() + [(OTHER_LANGUAGE, _l("Another language"))]
+        self.interpreter_lang.choices = [("", _l("No, I do not need an interpreter"))] + language_choices() + [(OTHER_LANGUAGE, _l("Another language"))]
 
     def validate_adults(self, field):
         if (field.data or 0) + (self.children.data or 0) < 1 and self.role.data == "participant":
             raise ValidationError(_l("At least one person must come."))
 
 
-class RateForm(FlaskForm):
+class RateForm(VoiceForm):
     usefulness = RadioField(_l("Was this session useful?"), choices=USEFULNESS_CHOICES, validators=[InputRequired(message=_l("Choose how useful the session was, or “I don't know”."))])
 
 
-class CancelSessionForm(FlaskForm):
+class CancelSessionForm(VoiceForm):
     reason = LineField(_l("Why is it cancelled?"), filters=[strip_text], validators=[InputRequired(message=_l("Write why the session is cancelled.")), Length(max=500)])
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(VoiceForm):
     outcome = TextAreaField(_l("What we found together"), filters=[strip_text], validators=[InputRequired(message=_l("Write what came out of the session.")), Length(max=8000)])
 
 
-class FilterForm(FlaskForm):
+class FilterForm(VoiceForm):
     class Meta:
         csrf = False
 

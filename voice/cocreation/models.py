@@ -25,6 +25,7 @@ class CoSession(SQLModel, table=True):
         one_of("kind", KINDS, table="cocreation_session"),
         one_of("organiser_kind", PARTNER_KINDS, table="cocreation_session"),
         between("capacity", 1, 10000, table="cocreation_session", nullable=False),
+        between("max_per_signup", 1, 10000, table="cocreation_session", nullable=False),
         CheckConstraint("ends_at > starts_at", name="ck_cocreation_session_ends_after_start"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -39,6 +40,9 @@ class CoSession(SQLModel, table=True):
     starts_at: datetime = Field(sa_type=UTCDateTime)
     ends_at: datetime = Field(sa_type=UTCDateTime)
     capacity: int = Field(ge=1, le=10000)
+    # The most persons (adults and children) one sign-up may bring: one family cannot take
+    # every place without the organiser knowing.
+    max_per_signup: int = Field(default=6, ge=1, le=10000)
     seats_taken: int = Field(default=0)
     languages: str = Field(default="nb", max_length=100)  # comma-separated locale codes
     interpreter: bool = Field(default=False)

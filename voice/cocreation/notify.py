@@ -23,15 +23,26 @@ def ics_attachment(cosession: CoSession, *, links: LinkBuilder, now: datetime) -
     return ("voice-session.ics", "text/calendar", body)
 
 
+def asked(signup: Signup) -> dict:
+    """What the person asked for, for the e-mail to repeat it."""
+    from ..locales import LOCALES
+
+    code = signup.interpreter_lang
+    return {"adults": signup.adults, "children": signup.children, "childcare": signup.needs_childcare,
+            "accessibility": signup.accessibility, "interpreter": LOCALES[code].native_name if code in LOCALES else "",
+            "other_interpreter": bool(code) and code not in LOCALES}
+
+
 def tell(*, session: Session, signup: Signup, cosession: CoSession, template: str, links: LinkBuilder, now: datetime,
          token: str | None = None) -> bool:
     """Queue ``template`` to the person who signed up, in the language they used; False without an address."""
     if not signup.email:
         return False
-    context = {"title": cosession.title, "name": signup.name, "when": cosession.starts_at, "venue": cosession.venue,
+    context = {"title": cosession.title, "name": signup.name, "when": cosession.starts_at, "ends": cosession.ends_at,
+               "venue": cosession.venue,
                "link": session_url(links, cosession),
                "manage": links("cocreation.manage_link", token=token) if token else None,
-               "reason": cosession.cancel_reason}
+               "reason": cosession.cancel_reason, **asked(signup)}
     attachment = ics_attachment(cosession, links=links, now=now) if template in WITH_CALENDAR else None
     queue_mail(session=session, to=signup.email, template=template, context=context, locale=signup.page_lang,
                attachment=attachment)

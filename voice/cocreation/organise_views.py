@@ -9,7 +9,7 @@ from ..forms import PurposeForm
 from ..reference.models import Area, Service
 from ..spreadsheet import csv_text
 from ..web import audit
-from ..web.context import clock, links, locale_code, reference_choices
+from ..web.context import clock, links, locale_code, page_translator, reference_choices
 from ..web.db import get_session
 from ..web.login import roles_required
 from . import service
@@ -50,6 +50,7 @@ def new():
             area_slug=form.area.data or None, languages=form.languages.data, interpreter=bool(form.interpreter.data),
             childcare=bool(form.childcare.data), step_free=bool(form.step_free.data), cost=form.cost.data or "",
             service_slugs=form.services.data or [], repeat_weeks=form.repeat_weeks.data or 1, text_lang=form.text_lang.data,
+            max_per_signup=form.max_per_signup.data or 6,
         ))
         audit.record("session_created", "session", cosessions[0].public_id, {"count": len(cosessions), "status": cosessions[0].status})
         return redirect(url_for("organise.manage", public_id=cosessions[0].public_id))
@@ -141,8 +142,7 @@ def signups_csv(public_id: str):
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("cocreation/organise/signups_export.html", cosession=cosession, form=form), status
-    head = ["name", "status", "role", "adults", "children", "interpreter", "childcare", "other needs", "attended"]
-    rows = service.signup_list(session=get_session(), cosession=cosession)
+    rows = service.signup_list(session=get_session(), cosession=cosession, words=page_translator())
     audit.record("signups_exported", "session", cosession.public_id, {"purpose": form.purpose.data})
-    return Response(csv_text([head, *rows]), mimetype="text/csv",
+    return Response(csv_text(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=signups-{cosession.public_id}.csv"})

@@ -21,6 +21,7 @@ from ..accounts.models import User
 from ..clock import OSLO
 from ..htmlclean import clean_html
 from ..links import LinkBuilder
+from ..locales import LOCALES, N_, Translator
 from ..reference.models import Area, Service
 from . import notify
 from .models import CoSession, SessionPartner, SessionService, Signup
@@ -58,6 +59,7 @@ class SessionInput:
     service_slugs: list[str] = field(default_factory=list)
     repeat_weeks: int = 1
     text_lang: str = "nb"
+    max_per_signup: int = 6
 
 
 def may_organise(user: User, cosession: CoSession, partner_ids: set[int]) -> bool:
@@ -113,7 +115,7 @@ def create_sessions(*, session: Session, data: SessionInput, organiser: User) ->
             description=clean_html(data.description), text_lang=data.text_lang, kind=data.kind,
             area_id=area.id if area else None, venue=data.venue.strip(),
             starts_at=oslo_to_utc(day, data.start_time), ends_at=oslo_to_utc(day, data.end_time),
-            capacity=data.capacity, languages=",".join(data.languages), interpreter=data.interpreter,
+            capacity=data.capacity, max_per_signup=max(1, data.max_per_signup), languages=",".join(data.languages), interpreter=data.interpreter,
             childcare=data.childcare, step_free=data.step_free, cost=data.cost.strip(),
             status="published" if staff else "pending", organiser_id=organiser.id,
             organiser_kind="service" if staff else (organiser.organisation_kind or "volunteer"),
@@ -213,6 +215,10 @@ def pending_approval(*, session: Session) -> list[CoSession]:
 
 # -- Sign-ups ------------------------------------------------------------------------------
 
+class TooManyPersons(ValueError):
+    """More persons in one sign-up than the organiser allows (the argument: the most allowed)."""
+
+
 class SignupClosed(Exception):
     pass
 
@@ -282,13 +288,16 @@ def sign_up(*, session: Session, cosession: CoSession, data: SignupInput, now: d
         accessibility=data.accessibility.strip(), phone=data.phone, email=data.email, page_lang=data.page_lang,
     )
     persons = signup.persons if role == "participant" else 0
+    if persons > cosession.max_per_signup:
+        raise TooManyPersons(cosession.max_per_signup)
     signup.status = "confirmed" if _take_seats(session, cosession, persons) else "waiting"
     session.add(signup)
     # A sign-up racing this one with the same contact or form fails here on the
     # unique constraints; the caller rolls the whole transaction back (seats too).
     session.flush()
-    notify.tell(session=session, signup=signup, cosession=cosession, template="signup_confirmed", links=links, now=now,
-                token=token)
+    # A place on the waiting list is not a place: no calendar file until one is given (signup_promoted).
+    template = "signup_confirmed" if signup.status == "confirmed" else "signup_waiting"
+    notify.tell(session=session, signup=signup, cosession=cosession, template=template, links=links, now=now, token=token)
     return signup, token
 
 
@@ -350,11 +359,28 @@ def counts(*, session: Session, cosession: CoSession) -> dict[str, int]:
     return result
 
 
-def signup_list(*, session: Session, cosession: CoSession) -> list[list]:
-    """The organisers' list of who comes and what they need (never a phone number or e-mail)."""
-    return [[s.name, s.status, s.role, s.adults, s.children, s.interpreter_lang, "yes" if s.needs_childcare else "",
-             s.accessibility, "" if s.attended is None else ("yes" if s.attended else "no")]
-            for s in signups_of(session=session, cosession=cosession)]
+SIGNUP_HEADERS = [N_("Name"), N_("Place"), N_("Comes as"), N_("Adults"), N_("Children"), N_("Interpreter"),
+                  N_("Childcare"), N_("Other needs"), N_("Came")]
+SIGNUP_WORDS = {"confirmed": N_("Has a place"), "waiting": N_("Waiting list"), "cancelled": N_("Cancelled"),
+                "participant": N_("Participant"), "helper": N_("Helper"), True: N_("Yes"), False: N_("No")}
+
+
+def signup_list(*, session: Session, cosession: CoSession, words: Translator) -> list[list]:
+    """The organisers' list of who comes and what they need (never a phone number or e-mail),
+    headed and worded in ``words``' language."""
+    def word(value) -> str:
+        return words.gettext(SIGNUP_WORDS[value]) if value in SIGNUP_WORDS else ""
+
+    def interpreter(code: str) -> str:
+        if not code:
+            return ""
+        return LOCALES[code].native_name if code in LOCALES else words.gettext("Another language")
+
+    head = [words.gettext(text) for text in SIGNUP_HEADERS]
+    return [head] + [[s.name, word(s.status), word(s.role), s.adults, s.children, interpreter(s.interpreter_lang),
+                      word(True) if s.needs_childcare else "", s.accessibility,
+                      "" if s.attended is None else word(bool(s.attended))]
+                     for s in signups_of(session=session, cosession=cosession)]
 
 
 def mark_attendance(*, session: Session, cosession: CoSession, attended_ids: set[int]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,7 @@ from ..locales import LOCALES
 from ..reference.models import Area
 from ..web.context import clock, links, locale_code, reference_choices
 from ..web.db import get_session
+from ..web.limits import counts_against_limits, family_form
 from ..web.templating import render_page
 from . import calendar, notify, service
 from .forms import KIND_LABELS, FilterForm, RateForm, SignupForm
@@ -56,7 +58,7 @@ def calendar_feed():
     if form.from_day.errors:
         abort(400)
     listed = service.upcoming(session=get_session(), filters=filters, now=clock().now(), limit=500)
-    return _calendar_response([item.cosession for item in listed], name="Voice – samskaping",
+    return _calendar_response([item.cosession for item in listed], name=gettext("Voice – co-creation sessions"),
                               disposition="inline; filename=voice-sessions.ics")
 
 
@@ -84,6 +86,8 @@ def _detail(cosession, form, status=200):
         services=service.services_of(session=db, cosession=cosession), languages=languages,
         area=db.get(Area, cosession.area_id) if cosession.area_id else None,
         kind_labels=KIND_LABELS, may_help=current_user.is_authenticated,
+        # The sign-up answers at /signup (POST only): the language menu leads back to the session.
+        language_path=url_for("cocreation.detail", public_id=cosession.public_id),
     ), status
 
 
@@ -100,7 +104,7 @@ def session_calendar(public_id: str):
 
 
 @bp.route("/<public_id>/signup", methods=["POST"])
-@limiter.limit("10 per hour;3 per minute")
+@family_form(per_browser="6 per hour;3 per minute", per_address="60 per hour")
 def signup(public_id: str):
     db = get_session()
     cosession = _session_or_404(public_id)
@@ -120,13 +124,28 @@ def signup(public_id: str):
     try:
         new_signup, token = service.sign_up(session=db, cosession=cosession, data=data, now=clock().now(), links=links(),
                                             signer=signer)
+    except service.TooManyPersons as too_many:
+        db.rollback()
+        most = too_many.args[0]
+        form.adults.errors.append(ngettext(
+            "One sign-up can bring at most %(num)d person. For more, contact the organiser.",
+            "One sign-up can bring at most %(num)d persons. For more, contact the organiser.", most))
+        return _detail(cosession, form, 400)
     except service.SignupClosed:
         return render_template("cocreation/closed.html", cosession=cosession), 409
     except (service.AlreadySignedUp, IntegrityError):
         db.rollback()
         return render_template("cocreation/already.html", cosession=cosession), 409
+    counts_against_limits()
     return render_template("cocreation/signed_up.html", cosession=cosession, signup=new_signup,
-                           manage_url=links()("cocreation.manage_link", token=token))
+                           manage_url=links()("cocreation.manage_link", token=token), **_asked(new_signup))
+
+
+def _asked(signup_row) -> dict:
+    """What the family asked for, to repeat back to them."""
+    code = signup_row.interpreter_lang
+    interpreter = LOCALES[code] if code in LOCALES else None
+    return {"interpreter": interpreter, "other_interpreter": bool(code) and interpreter is None}
 
 
 # The private link carries its token once: it goes into this browser's session and the browser
@@ -147,7 +166,7 @@ def _manage_page(signup_row, cosession, rate_form=None, status=200):
     return render_template(
         "cocreation/manage.html", signup=signup_row, cosession=cosession,
         rate_form=rate_form or RateForm(formdata=None), may_rate=service.may_rate(signup_row, cosession, now=now),
-        may_cancel=service.may_cancel(signup_row, cosession, now=now),
+        may_cancel=service.may_cancel(signup_row, cosession, now=now), **_asked(signup_row),
     ), status
 
 
