@@ -9,7 +9,16 @@ from wtforms import SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .form_messages import FORM_MESSAGES
 from .locales import LOCALES, OTHER_LANGUAGE
+
+
+class VoiceForm(FlaskForm):
+    """Every form's base: WTForms' built-in messages come from our catalogs (voice/form_messages.py)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FORM_MESSAGES
 
 USEFULNESS_CHOICES = [
     ("5", _l("Very useful")),
@@ -28,7 +37,7 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def pre_validate(self, form):
-        allowed = {str(value) for value, _label in self.choices or []}
+        allowed = {str(choice.value) for choice in self.iter_choices()}
         if any(str(value) not in allowed for value in self.data or []):
             raise ValidationError(_l("Choose from the list."))
 
@@ -52,9 +61,15 @@ class HoneypotField(StringField):
     """Hidden from people by CSS; a bot that fills it in is refused."""
 
 
+def language_choices():
+    """The site's nine languages, each named in itself and marked with its own language and
+    direction (rendered on its <option> or checkbox), so a screen reader says it right."""
+    return [(info.code, info.native_name, {"lang": info.tag, "dir": info.direction}) for info in LOCALES.values()]
+
+
 def story_language_choices():
     """The languages someone may say they wrote in: the site's nine, or another."""
-    return [(info.code, info.native_name) for info in LOCALES.values()] + [(OTHER_LANGUAGE, _l("Another language"))]
+    return language_choices() + [(OTHER_LANGUAGE, _l("Another language"))]
 
 
 def honeypot_filled(form) -> bool:
@@ -95,7 +110,7 @@ class ContactFieldsMixin:
                 raise ValidationError(_l("Enter an e-mail address like name@example.no, or leave the field empty.")) from exc
 
 
-class PurposeForm(FlaskForm):
+class PurposeForm(VoiceForm):
     """Why someone takes personal data out of Voice: asked before every download, and logged."""
 
     purpose = LineField(_l("Why do you need this?"), filters=[strip_text], validators=[

@@ -22,6 +22,13 @@ from babel.support import NullTranslations, Translations
 from .clock import OSLO
 from .config import ROOT
 
+
+def N_(message: str) -> str:
+    """gettext_noop: marks ``message`` for extraction; it is translated where it is shown,
+    in the language of that page, message or file (``Translator.gettext``)."""
+    return message
+
+
 TRANSLATIONS_DIR = ROOT / "translations"
 DEFAULT_LOCALE = "nb"
 # Languages a family may say it wrote in, beyond the nine the site speaks.
@@ -95,6 +102,12 @@ def catalog(code: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [code], domain="messages")
 
 
+# Norwegian writes the time of day "kl. 10.00" (Språkrådet's rule, and what families read in
+# letters from NAV and the municipality); CLDR's nb and nn data give "10:00". The one place the
+# locale data is overridden by hand.
+NORWEGIAN_CLOCK = {"nb": "HH.mm", "nn": "HH.mm"}
+
+
 class Translator:
     """One language's words, dates, numbers and lists, in Europe/Oslo time."""
 
@@ -129,6 +142,42 @@ class Translator:
 
     def format_time(self, moment: datetime, format: str = "short") -> str:
         return babel_dates.format_time(moment, format, tzinfo=OSLO, locale=self.babel_locale)
+
+    # Dates and times as people write them, from Babel's skeletons (CLDR): never seconds,
+    # never a time zone's name. "fre. 11. des. kl. 10.00–13.00" in nb, "الجمعة، 11 ديسمبر 10:00–13:00" in ar.
+    def day(self, value: date | datetime, *, this_year: int | None = None) -> str:
+        """Weekday, day and month; the year too unless it is ``this_year``."""
+        moment = value.astimezone(OSLO) if isinstance(value, datetime) else value
+        skeleton = "MMMEd" if this_year is not None and moment.year == this_year else "yMMMEd"
+        if isinstance(moment, datetime):
+            return babel_dates.format_skeleton(skeleton, moment, tzinfo=OSLO, locale=self.babel_locale)
+        return babel_dates.format_skeleton(skeleton, datetime(moment.year, moment.month, moment.day), locale=self.babel_locale)
+
+    def span(self, start: datetime, end: datetime, *, this_year: int | None = None) -> str:
+        """When a session is: its day and its start and end time (both days when it runs past midnight)."""
+        if start.astimezone(OSLO).date() != end.astimezone(OSLO).date():
+            def at(moment):
+                return f"{self.day(moment, this_year=this_year)} {self._hour(moment)}"
+
+            return f"{at(start)} – {at(end)}"
+        if self.code in NORWEGIAN_CLOCK:
+            hours = f"kl. {self._clock(start)}–{self._clock(end)}"
+        else:
+            hours = babel_dates.format_interval(start, end, skeleton="Hm", tzinfo=OSLO, locale=self.babel_locale)
+        return f"{self.day(start, this_year=this_year)} {hours}"
+
+    def _clock(self, moment: datetime) -> str:
+        return babel_dates.format_time(moment, NORWEGIAN_CLOCK[self.code], tzinfo=OSLO, locale=self.babel_locale)
+
+    def _hour(self, moment: datetime) -> str:
+        if self.code in NORWEGIAN_CLOCK:
+            return f"kl. {self._clock(moment)}"
+        return babel_dates.format_skeleton("Hm", moment, tzinfo=OSLO, locale=self.babel_locale)
+
+    def moment(self, value: datetime) -> str:
+        """A moment something happened (sent, answered): the date and the time to the minute."""
+        day = babel_dates.format_skeleton("yMMMd", value, tzinfo=OSLO, locale=self.babel_locale)
+        return str(self.babel_locale.datetime_formats["medium"]).replace("{1}", day).replace("{0}", self._hour(value))
 
     def format_decimal(self, number) -> str:
         return babel_numbers.format_decimal(number, locale=self.babel_locale)

@@ -99,6 +99,7 @@ def audit_log():
     return render_template(
         "admin/audit.html", entries=entries[:50], has_next=len(entries) > 50, page=page,
         actions=audit_entries.actions(session=db), action=action, actor=actor or "",
+        action_names=audit_entries.ACTION_NAMES,
     )
 
 

@@ -13,7 +13,44 @@ import json
 
 from sqlmodel import Session, col, select
 
+from ..locales import N_
 from .models import AuditEntry
+
+# What each action is called on the audit page, in the reader's language. An action without
+# a name here (a new one) is shown as it is stored; tests/test_words_everywhere.py lists the
+# actions the code records and fails when one has no name.
+ACTION_NAMES = {
+    "access_denied": N_("Access refused"),
+    "account_concerns_changed": N_("Serious concerns setting changed"),
+    "account_created": N_("Account created"),
+    "account_disabled": N_("Account disabled"),
+    "account_enabled": N_("Account enabled"),
+    "account_invited": N_("Person invited"),
+    "digest_setting_changed": N_("Daily summary setting changed"),
+    "export_downloaded": N_("Export downloaded"),
+    "export_requested": N_("Export asked for"),
+    "invitation_accepted": N_("Invitation accepted"),
+    "login": N_("Logged in"),
+    "login_failed": N_("Login failed"),
+    "logout": N_("Logged out"),
+    "password_change_failed": N_("Password change failed"),
+    "password_changed": N_("Password changed"),
+    "password_reset_issued": N_("Password link sent"),
+    "purge": N_("Old data deleted"),
+    "reference_saved": N_("Reference data saved"),
+    "second_factor_enrolled": N_("Authenticator app set up"),
+    "second_factor_locked": N_("Second step locked after failed codes"),
+    "session_approved": N_("Session approved"),
+    "session_cancelled": N_("Session cancelled"),
+    "session_created": N_("Session created"),
+    "session_outcome_recorded": N_("Session outcome written"),
+    "signups_exported": N_("Sign-up list downloaded"),
+    "story_answered": N_("Story answered"),
+    "story_deleted_by_family": N_("Story deleted by the family"),
+    "story_internal": N_("Story kept internal"),
+    "story_published": N_("Story published"),
+    "story_rejected": N_("Story rejected"),
+}
 
 APPEND_ONLY_SQL = {
     "sqlite": [

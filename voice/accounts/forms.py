@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..forms import LineField, strip_text
+from ..forms import LineField, VoiceForm, strip_text
 from .models import PARTNER_KIND_NAMES, PARTNER_KINDS, ROLES
 from .passwords import MAX_LENGTH
 from .service import password_problem
@@ -20,17 +19,17 @@ PASSWORD_MESSAGES = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(VoiceForm):
     email = EmailField(_l("E-mail address"), filters=[strip_text], validators=[InputRequired(message=_l("Enter your e-mail address.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[InputRequired(message=_l("Enter your password.")), Length(max=MAX_LENGTH)])
     next = HiddenField()
 
 
-class DigestForm(FlaskForm):
+class DigestForm(VoiceForm):
     wants_digest = BooleanField(_l("E-mail me once a day when stories are waiting to be read"))
 
 
-class CodeForm(FlaskForm):
+class CodeForm(VoiceForm):
     code = LineField(_l("Code from your authenticator app"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the 6-digit code.")), Length(max=12)])
 
 
@@ -46,24 +45,24 @@ class NewPasswordMixin:
             raise ValidationError(_l("The two passwords are not the same."))
 
 
-class SetPasswordForm(NewPasswordMixin, FlaskForm):
+class SetPasswordForm(NewPasswordMixin, VoiceForm):
     display_name = LineField(_l("Your name"), filters=[strip_text], validators=[InputRequired(message=_l("Enter your name.")), Length(max=120)])
     password = PasswordField(_l("New password"), validators=[InputRequired(message=_l("Choose a password."))])
     confirm = PasswordField(_l("New password again"), validators=[InputRequired(message=_l("Write the password again."))])
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, VoiceForm):
     password = PasswordField(_l("New password"), validators=[InputRequired(message=_l("Choose a password."))])
     confirm = PasswordField(_l("New password again"), validators=[InputRequired(message=_l("Write the password again."))])
 
 
-class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+class ChangePasswordForm(NewPasswordMixin, VoiceForm):
     current = PasswordField(_l("Current password"), validators=[InputRequired(message=_l("Enter your current password."))])
     password = PasswordField(_l("New password"), validators=[InputRequired(message=_l("Choose a password."))])
     confirm = PasswordField(_l("New password again"), validators=[InputRequired(message=_l("Write the password again."))])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(VoiceForm):
     email = EmailField(_l("E-mail address"), filters=[strip_text], validators=[InputRequired(message=_l("Enter an e-mail address.")), Email(message=_l("Enter an e-mail address like name@example.no.")), Length(max=254)])
     display_name = LineField(_l("Name"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=120)])
     role = SelectField(_l("Role"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
@@ -72,7 +71,7 @@ class InviteForm(FlaskForm):
     handles_concerns = BooleanField(_l("May see stories marked as a serious concern for a child"))
 
 
-class ReferenceFormBase(FlaskForm):
+class ReferenceFormBase(VoiceForm):
     slug = LineField(_l("Short name in addresses and exports"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a short name.")), Length(max=60), Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use small letters a-z, digits and dashes only."))])
     name = LineField(_l("Name (source text, translated through the catalogs)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=160)])
     position = IntegerField(_l("Order in lists"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from ..db import UTCDateTime, one_of, utcnow
+from ..locales import N_
 
 ROLES = ("moderator", "partner", "admin")
 # Staff of the municipality: they read, moderate, answer and export.
@@ -18,8 +19,6 @@ SECOND_FACTOR_ROLES = ROLES
 PARTNER_KINDS = ("volunteer", "nonprofit", "business", "resident", "service")
 
 
-def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated where shown
-    return message
 
 
 PARTNER_KIND_NAMES = {

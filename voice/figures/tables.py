@@ -61,6 +61,7 @@ from sqlmodel import Session
 
 from ..accounts.models import PARTNER_KIND_NAMES, PARTNER_KINDS
 from ..experiences.models import EXPLAINED_MAX
+from ..locales import N_
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import Names, all_rows
 from . import service
@@ -88,8 +89,6 @@ NO_AREA = "none"
 _MODELS = {"area": Area, "service": Service, "domain": LifeDomain}
 
 
-def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated by ``names.translator``
-    return message
 
 
 AREA_NOT_GIVEN = N_("Area not given")

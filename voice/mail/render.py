@@ -10,12 +10,7 @@ from functools import lru_cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..config import ROOT
-from ..locales import translator
-
-
-def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated when rendered
-    return message
-
+from ..locales import N_, translator
 
 SUBJECTS = {
     "invitation": N_("You are invited to Voice"),
@@ -23,9 +18,11 @@ SUBJECTS = {
     "digest": N_("Stories are waiting to be read in Voice"),
     "signup_confirmed": N_("You are signed up: %(title)s"),
     "signup_promoted": N_("A place is free for you: %(title)s"),
+    "signup_waiting": N_("You are on the waiting list: %(title)s"),
     "session_reminder": N_("Reminder: %(title)s"),
     "session_cancelled": N_("Cancelled: %(title)s"),
     "story_hidden": N_("A story was hidden after reports"),
+    "receipt_code": N_("Your receipt code for Voice"),
 }
 
 
@@ -50,6 +47,7 @@ def _environment(code: str) -> Environment:
     env.install_gettext_callables(words.raw_gettext, words.raw_ngettext, newstyle=True)
     env.globals.update(
         format_datetime=words.format_datetime, format_date=words.format_date, format_time=words.format_time,
+        span=words.span, moment=words.moment, listing=words.format_list,
         mail_lang=words.info.tag, mail_dir=words.info.direction,
     )
     return env

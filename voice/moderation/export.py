@@ -24,7 +24,7 @@ from ..accounts.models import User
 from ..clock import OSLO
 from ..experiences.models import Experience, ServiceAnswer
 from ..experiences.service import tags_for, with_tags
-from ..locales import translator
+from ..locales import LOCALES, N_, translator
 from ..reference.models import Area
 from ..spreadsheet import neutralise
 from .models import ExportJob
@@ -33,8 +33,6 @@ log = logging.getLogger("voice.export")
 BATCH = 500
 
 
-def N_(message: str) -> str:  # gettext_noop: marked for extraction, translated in the job's language
-    return message
 
 
 HEADERS = [
@@ -47,6 +45,39 @@ HEADERS = [
 def headers(locale: str) -> list[str]:
     words = translator(locale)
     return [words.gettext(text) for text in HEADERS]
+
+
+# Stored values as words, for spreadsheets (CSV and XLSX are read by people). JSON keeps the
+# codes ("nav", "published"), which programs rely on; its "columns" names them in words.
+VALUE_WORDS = {
+    "status": {"new": N_("Not read yet"), "published": N_("Published"), "internal": N_("Read, not published"),
+               "rejected": N_("Not published")},
+    "listened": {"yes": N_("Yes"), "partly": N_("Partly"), "no": N_("No")},
+    "yes_no": {True: N_("Yes"), False: N_("No")},
+    "change": {"none": "", "planned": N_("Change planned"), "made": N_("Change made")},
+}
+
+
+class Words:
+    """The export's values in one language: codes as words, reference rows by their name."""
+
+    def __init__(self, *, session: Session, locale: str | None):
+        from ..reference.service import Names
+
+        self.words = translator(locale) if locale else None
+        self.names = Names(session=session, translator=self.words) if self.words else None
+
+    def value(self, kind: str, code):
+        if self.words is None:
+            return {"yes_no": {True: "yes", False: "no"}}.get(kind, {}).get(code, code)
+        word = VALUE_WORDS[kind].get(code, code)
+        return self.words.gettext(word) if word else ""
+
+    def name(self, item) -> str:
+        return self.names(item) if self.names else item.slug
+
+    def language(self, code: str) -> str:
+        return LOCALES[code].native_name if self.words and code in LOCALES else code
 
 
 @dataclass(frozen=True)
@@ -101,9 +132,11 @@ def count(session: Session, filters: ExportFilters) -> int:
     return session.exec(select(func.count()).select_from(filtered_query(filters).subquery())).one()
 
 
-def rows(session: Session, filters: ExportFilters):
-    """Export rows in batches: a fixed number of queries per batch, never one per row."""
-    areas = {a.id: a.slug for a in session.exec(select(Area))}
+def rows(session: Session, filters: ExportFilters, words: Words | None = None):
+    """Export rows in batches: a fixed number of queries per batch, never one per row.
+    With ``words``, values in its language; without, the stored codes."""
+    words = words or Words(session=session, locale=None)
+    areas = {a.id: words.name(a) for a in session.exec(select(Area))}
     last_id = 0
     while True:
         batch = list(session.exec(filtered_query(filters).where(Experience.id > last_id).order_by(Experience.id).limit(BATCH)))
@@ -121,18 +154,18 @@ def rows(session: Session, filters: ExportFilters):
             yield [
                 e.public_id,
                 e.created_at.astimezone(OSLO).date().isoformat(),
-                e.status,
-                ", ".join(s.slug for s in services[e.id]),
+                words.value("status", e.status),
+                ", ".join(words.name(s) for s in services[e.id]),
                 areas.get(e.area_id, ""),
-                ", ".join(d.slug for d in domains[e.id]),
+                ", ".join(words.name(d) for d in domains[e.id]),
                 e.usefulness if e.usefulness is not None else "",
-                e.listened or "",
+                words.value("listened", e.listened) if e.listened else "",
                 e.services_explained if e.services_explained is not None else "",
                 e.published_story if e.status != "new" else "",
-                e.story_lang,
-                "yes" if e.consent_publish else "no",
-                "yes" if e.id in answered else "no",
-                answered.get(e.id, ""),
+                words.language(e.story_lang),
+                words.value("yes_no", bool(e.consent_publish)),
+                words.value("yes_no", e.id in answered),
+                words.value("change", answered[e.id]) if e.id in answered else "",
             ]
         last_id = batch[-1].id
 
@@ -207,7 +240,8 @@ def run_job(*, engine: Engine, job_id: int, now: Callable[[], datetime], attempt
                     session.commit()
 
             out = io.BytesIO()
-            WRITERS[job.file_format](out, headers(job.locale), rows(session, filters), progress)
+            words = Words(session=session, locale=None if job.file_format == "json" else job.locale)
+            WRITERS[job.file_format](out, headers(job.locale), rows(session, filters, words), progress)
             job.status, job.done, job.content = "done", done, out.getvalue()
             job.finished_at = job.progress_at = now()
         except Exception:  # noqa: BLE001 - any failure must end as a visible "failed" job

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import CheckboxListField, LineField, story_language_choices, strip_text
+from ..forms import CheckboxListField, LineField, VoiceForm, story_language_choices, strip_text
 
 DECISION_CHOICES = [
     ("published", _l("Publish (only with the family's consent)")),
@@ -18,7 +17,7 @@ STATUS_FILTER = [("", _l("All")), ("new", _l("New")), ("published", _l("Publishe
 FORMATS = [("csv", "CSV"), ("xlsx", "XLSX (Excel)"), ("json", "JSON")]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(VoiceForm):
     services = CheckboxListField(_l("Services"), validators=[InputRequired(message=_l("Choose at least one service."))])
     area = SelectField(_l("Area"), validators=[Optional()])
     domains = CheckboxListField(_l("Life domains"), validators=[Optional()])
@@ -30,14 +29,14 @@ class DecisionForm(FlaskForm):
     reject_reason = LineField(_l("Reason for rejecting"), filters=[strip_text], validators=[Optional(), Length(max=500)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(VoiceForm):
     service = SelectField(_l("Answer in the name of"), validators=[InputRequired(message=_l("Choose a service."))])
     text = TextAreaField(_l("Answer"), filters=[strip_text], validators=[InputRequired(message=_l("Write the answer.")), Length(max=8000)])
     lang = SelectField(_l("Language of the answer"), choices=story_language_choices)
     change_status = RadioField(_l("What changes?"), choices=CHANGE_CHOICES, default="none")
 
 
-class ExportForm(FlaskForm):
+class ExportForm(VoiceForm):
     date_from = DateField(_l("From date (optional)"), validators=[Optional()])
     date_to = DateField(_l("To date (optional)"), validators=[Optional()])
     service = SelectField(_l("Service"), validators=[Optional()])

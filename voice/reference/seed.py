@@ -6,10 +6,7 @@ them (nb is the site's default language).
 """
 from __future__ import annotations
 
-
-def N_(message: str) -> str:  # gettext_noop: mark for extraction, translate at display
-    return message
-
+from ..locales import N_
 
 SERVICES = [
     ("nav", N_("NAV (labour and welfare)")),

@@ -11,7 +11,15 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..htmlclean import clean_html
-from .context import reference_names
+from .context import clock, page_translator, reference_names
+
+
+def _span(start, end) -> str:
+    return page_translator().span(start, end, this_year=clock().today().year)
+
+
+def _day(value) -> str:
+    return page_translator().day(value, this_year=clock().today().year)
 
 
 def wants_fragment() -> bool:
@@ -31,7 +39,11 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         format_time=format_time,
+        # Dates and lists as people write them in the page's language (voice/locales.py).
+        span=_span, day=_day, moment=lambda value: page_translator().moment(value),
+        listing=lambda items: page_translator().format_list([str(item) for item in items]),
     )
+    app.jinja_env.filters["ref_name"] = lambda item: reference_names()(item)
     # The few fields that allow formatting are cleaned when saved and again here.
     app.jinja_env.filters["cleaned"] = lambda value: Markup(clean_html(value or ""))
 
