@@ -70,7 +70,7 @@ def test_dashboard_reads_well_on_a_phone(browser, figures_live, screenshot_dir, 
             figure = charts.nth(index)
             svg = figure.locator("svg[role=img]")
             expect(svg).to_have_count(1)
-            title = svg.locator("title").text_content().strip()
+            title = svg.locator(":scope > title").text_content().strip()
             assert title, f"chart {index} has no title"
             if lang == "ar":
                 assert ARABIC.search(title), title

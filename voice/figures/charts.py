@@ -7,8 +7,10 @@ static/css/app.css (its Figures section), never with style attributes (CSP: styl
 """
 from __future__ import annotations
 
+import math
 import textwrap
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 
 from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
@@ -131,6 +133,7 @@ class Item:
     value: Text
     bar: Bar | None  # None when the figure is suppressed
     suppressed: bool
+    title: str = ""  # the full name of the column, shown on hover (<title>); the table has it too
 
 
 @dataclass
@@ -250,6 +253,138 @@ def columns(
         items.append(Item(label, value, Bar(centre - width / 2, base - height, width, height, chosen), False))
     height = int(base + axis_room)
     return Chart(chart_id, title, desc, WIDTH, height, items, grid, Gridline(left, base, WIDTH - PAD, base))
+
+
+# --------------------------------------------------------------------------
+# Time axis: labels under the columns of a trend that never run together
+# --------------------------------------------------------------------------
+
+LABEL_SIZE = 14  # px: the font size of .chart-label (static/css/app.css), and the height of one line
+LABEL_GAP = 4  # px of space at least between two labels on the same line
+LABEL_DESCENT = 5  # px under the last baseline for descenders and Arabic dots
+
+
+def _char_em(char: str) -> float:
+    """A conservative width of one character, in em (its widest case, so an estimate is never short).
+
+    Set by hand from widths measured in Chromium at 14 px with Noto Sans, Noto Sans Arabic and
+    Noto Sans Ethiopic: digits 0.57 em, the widest Latin and Cyrillic letters 0.95 (W, M, Щ),
+    Ethiopic syllables 1.1, and Arabic letters up to 1.21 where they stand alone (س); joined
+    they are much narrower, so Arabic labels are overestimated, never underestimated.
+    """
+    category = unicodedata.category(char)
+    if category in ("Mn", "Me", "Cf"):  # combining marks and joiners (the ZWNJ of Persian) take no room
+        return 0.0
+    if category[0] in "ZP":  # spaces and punctuation
+        return 0.4
+    if "0" <= char <= "9":
+        return 0.65
+    if "\u1200" <= char <= "\u139f" or "\u2d80" <= char <= "\u2ddf":  # Ethiopic
+        return 1.15
+    if "\u0600" <= char <= "\u077f" or "\ufb50" <= char <= "\ufefc":  # Arabic script, Persian digits too
+        return 1.25
+    return 0.95
+
+
+def text_width(text: str, size: float = LABEL_SIZE) -> float:
+    """How wide ``text`` may be at most, in px (an estimate: SVG text cannot be measured on the server)."""
+    return size * sum(_char_em(char) for char in text)
+
+
+@dataclass
+class AxisLabels:
+    form: str  # "regular", "short", "staggered" or "every n" (only every n-th label shown)
+    step: int  # 1, or n when only every n-th label is shown
+    labels: list[Text]  # one per column; without lines where a label is left out
+    titles: list[str]  # the full name of every column
+    bottom: float  # nothing of the labels is drawn below this y
+
+
+def _heads(periods: list[Period], *, short: bool) -> list[str]:
+    """The first line of each label: as CLDR abbreviates the quarter or month ("K1", "الربع الأول"),
+    or short: the number of the quarter ("1"), the first letter of the month."""
+    patterns = {"quarter": "Q" if short else "QQQ", "month": "LLLLL" if short else "LLL", "year": "y"}
+    return [format_date(p.first_day, patterns[p.kind]) for p in periods]
+
+
+def _label_lines(periods: list[Period], heads: list[str], shown: list[int]) -> list[list[str]]:
+    """The lines of each label (none where not ``shown``): its head, and the year under the first
+    label shown and wherever the year changes. Not under the first when the next label, right after
+    it, starts a new year: two years would stand side by side (the rule of period_short)."""
+    lines: list[list[str]] = [[] for _ in periods]
+    previous = None
+    for k, i in enumerate(shown):
+        lines[i] = [heads[i]]
+        period = periods[i]
+        if period.kind == "year":
+            continue
+        year = period.first_day.year
+        if previous is None:
+            after = shown[k + 1] if k + 1 < len(shown) else None
+            with_year = not (after == i + 1 and periods[after].first_day.year != year)
+        else:
+            with_year = year != previous
+        if with_year:
+            lines[i].append(format_date(period.first_day, "y"))
+        previous = year
+    return lines
+
+
+def _fits(lines: list[list[str]], centres: list[float], rows: list[int]) -> bool:
+    """True when every line stays inside the chart and no two lines on the same row come
+    closer than LABEL_GAP (labels are centred under their column)."""
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for label, x, row in zip(lines, centres, rows):
+        for k, line in enumerate(label):
+            half = text_width(line) / 2
+            if x - half < 0 or x + half > WIDTH:
+                return False
+            spans.setdefault(row + k, []).append((x - half, x + half))
+    for row_spans in spans.values():
+        row_spans.sort()
+        if any(right[0] - left[1] < LABEL_GAP for left, right in zip(row_spans, row_spans[1:])):
+            return False
+    return True
+
+
+def axis_labels(periods: list[Period], centres: list[float], *, y: float) -> AxisLabels:
+    """Labels for a time axis (the first baseline at ``y``, one column per period centred at ``centres``):
+    the first of these forms whose labels all fit side by side.
+
+    1. regular: the abbreviated quarter or month, the year under the first and under each new year;
+    2. short: the number of the quarter, the first letter of the month (years stay as they are);
+    3. staggered: the short labels, every second one a row lower;
+    4. every n: the short labels of every n-th column only, counted back from the last (the newest).
+
+    The full name of every period is in ``titles`` (each column's <title>) and in the table below the chart.
+    """
+    n = len(periods)
+    every = list(range(n))
+    regular, short = _heads(periods, short=False), _heads(periods, short=True)
+    candidates = [("regular", 1, regular, every, False), ("short", 1, short, every, False),
+                  ("staggered", 1, short, every, True)]
+    candidates += [(f"every {step}", step, short, every[(n - 1) % step::step], False) for step in range(2, n + 1)]
+    for form, step, heads, shown, staggered in candidates:
+        lines = _label_lines(periods, heads, shown)
+        depth = max((len(label) for label in lines), default=1)
+        rows = [depth * (i % 2) if staggered else 0 for i in range(n)]
+        if _fits(lines, centres, rows):
+            break  # else the last candidate, one label only, is used
+    labels = [Text(x, y + row * LABEL_SIZE, label, "middle", "ltr", LABEL_SIZE) for x, row, label in zip(centres, rows, lines)]
+    last_row = max((row + len(label) - 1 for row, label in zip(rows, lines) if label), default=0)
+    return AxisLabels(form, step, labels, [period_label(p) for p in periods], y + last_row * LABEL_SIZE + LABEL_DESCENT)
+
+
+def time_axis(chart: Chart, periods: list[Period]) -> Chart:
+    """``chart`` (from columns(), one column per period, oldest first) with labels from axis_labels
+    and the full name of each period as the title of its column; taller if the labels need it."""
+    if len(periods) != len(chart.items):
+        raise ValueError("one period per column")
+    if not periods:
+        return chart
+    layout = axis_labels(periods, [item.label.x for item in chart.items], y=chart.items[0].label.y)
+    items = [replace(item, label=label, title=title) for item, label, title in zip(chart.items, layout.labels, layout.titles)]
+    return replace(chart, items=items, height=max(chart.height, math.ceil(layout.bottom)))
 
 
 def describe(rows: list[tuple[str, Cell]], *, share: bool) -> str:

@@ -102,16 +102,18 @@ def _chart_set(figures: tables.Figures) -> dict[str, charts.Chart]:
     narrow = len(figures.trend) > 8
     labels = [charts.period_short(p.period, first=i == 0, narrow=narrow) for i, p in enumerate(figures.trend)]
     names = [charts.period_label(p.period) for p in figures.trend]
+    periods = [p.period for p in figures.trend]
     if figures.counts_shown:
         points = [(label, point.experiences, point.period == figures.period) for label, point in zip(labels, figures.trend)]
-        result["trend"] = charts.columns(
+        result["trend"] = charts.time_axis(charts.columns(
             "chart-trend", _("Experiences per period"),
-            charts.describe([(n, p.experiences) for n, p in zip(names, figures.trend)], share=False), points)
-    result["trend_useful"] = charts.columns(
+            charts.describe([(n, p.experiences) for n, p in zip(names, figures.trend)], share=False), points), periods)
+    # Over-time charts: axis labels laid out so that they never run together (charts.time_axis).
+    result["trend_useful"] = charts.time_axis(charts.columns(
         "chart-trend-useful", _("Share who found the help useful, per period"),
         charts.describe([(n, p.useful) for n, p in zip(names, figures.trend)], share=True),
         [(label, point.useful, point.period == figures.period) for label, point in zip(labels, figures.trend)],
-        share=True)
+        share=True), periods)
     for name, rows, title in (
         ("service", figures.by_service, _("Share who found the help useful, by service")),
         ("area", figures.by_area, _("Share who found the help useful, by area")),
