@@ -38,10 +38,11 @@ def base_url(request, tmp_path_factory) -> str:
     return start_live_server(request, tmp_path_factory, "public")["url"]
 
 
-def start_live_server(request, tmp_path_factory, name: str, prepare=None) -> dict:
+def start_live_server(request, tmp_path_factory, name: str, prepare=None, settings: dict | None = None) -> dict:
     """Start the real app on its own migrated, seeded SQLite file in a daemon thread:
-    {"url", "app"}. ``prepare(app, session)`` may add data first. Stopped when the
-    test session ends."""
+    {"url", "app"}. ``prepare(app, session)`` may add data first; ``settings`` override
+    the test configuration (rate limits are off unless they say otherwise). Stopped when
+    the test session ends."""
     from werkzeug.serving import make_server
 
     from tests.conftest import _upgrade, test_config
@@ -52,6 +53,7 @@ def start_live_server(request, tmp_path_factory, name: str, prepare=None) -> dic
     _upgrade(url)
     config = test_config(url)
     config.update(RATELIMIT_ENABLED=False)
+    config.update(settings or {})
     app = create_app(config)
     with Session(app.extensions["voice_engine"]) as db:
         seed_reference_data(session=db)

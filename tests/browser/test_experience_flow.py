@@ -162,12 +162,12 @@ def send_experience(page):
 def receipt_groups(page) -> list[str]:
     expect(page.locator("main .panel-success[role=status]")).to_be_visible()
     groups = page.locator("p.receipt-code > span:not(.sep)")
-    expect(groups).to_have_count(5)
+    expect(groups).to_have_count(4)
     return groups.all_inner_texts()
 
 
 def tell_story(page, lang: str, story: str) -> str:
-    """Send a story from the form; return its receipt code (20 characters)."""
+    """Send a story from the form; return its receipt code (16 characters)."""
     page.goto(f"/experiences/new?lang={lang}")
     fill_experience(page, story)
     send_experience(page)
@@ -234,7 +234,7 @@ def test_tell_look_up_add_and_delete(page, lang):
     words.text(page.get_by_role("heading", level=1), "thanks", "thanks heading")
     groups = receipt_groups(page)
     assert all(CODE_GROUP.match(group) for group in groups), groups
-    assert len("".join(groups)) == 20
+    assert len("".join(groups)) == 16
     copy_button = page.locator("button[data-copy]")
     if page.javascript:
         expect(copy_button).to_be_visible()
@@ -352,7 +352,7 @@ def test_pages_fit_a_phone_and_declare_their_language(page, lang):
     assert_fits_phone(page, f"the thanks page ({lang})")
     # The code reads left to right in every language.
     expect(page.locator("p.receipt-code")).to_have_attribute("dir", "ltr")
-    first, last = (page.locator("p.receipt-code > span:not(.sep)").nth(i).bounding_box() for i in (0, 4))
+    first, last = (page.locator("p.receipt-code > span:not(.sep)").nth(i).bounding_box() for i in (0, 3))
     assert (first["y"], first["x"]) < (last["y"], last["x"]), f"receipt code does not read left to right: {first} {last}"
 
     response = open_status(page, "".join(groups))
