@@ -18,7 +18,7 @@ from .test_cocreation import sign_up, signup_form
 
 def _mails(db, to):
     db.expire_all()
-    return db.exec(select(OutboxMessage).where(OutboxMessage.to_address == to)).all()
+    return db.exec(select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id)).all()
 
 
 def test_a_parent_who_comes_alone_leaves_children_empty_and_can_say_no_interpreter(app, client, post, db):
