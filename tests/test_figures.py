@@ -454,7 +454,7 @@ def test_dashboard_shows_figures_charts_tables_and_no_inline_styles(app, db, cli
     assert "style=" not in page and "<style" not in page
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
-    assert 'hx-get="/figures/"' in page and 'hx-select="#figures"' in page and 'hx-push-url="true"' in page
+    assert 'data-hx-get="/figures/"' in page and 'data-hx-select="#figures"' in page and 'data-hx-push-url="true"' in page
 
 
 def test_dashboard_never_shows_one_to_four(app, db, client):
@@ -502,7 +502,7 @@ def test_htmx_gets_the_figures_part_only(app, db, client):
 
 def _links(page: str) -> dict[str, str]:
     """Link text -> address, for the links to other views of the figures."""
-    found = re.findall(r'<a href="(/figures/\?[^"]*)" hx-get="\1"[^>]*>([^<]+)</a>', page)
+    found = re.findall(r'<a href="(/figures/\?[^"]*)" data-hx-get="\1"[^>]*>([^<]+)</a>', page)
     return {html.unescape(text.strip()): html.unescape(href) for href, text in found}
 
 
@@ -619,19 +619,21 @@ def test_jsonstat_download(app, db, client, table):
         category = data["dimension"][name]["category"]
         assert len(category["index"]) == size and set(category["label"]) == set(category["index"])
         cells *= size
-    assert len(data["value"]) == cells and len(data["status"]) == cells
-    for value, status in zip(data["value"], data["status"]):
-        if status in ("..", "."):
+    assert len(data["value"]) == cells
+    # "status" holds only the marked cells, by index: every other cell has a value.
+    assert set(data["status"].values()) <= {"..", "."}
+    for index, value in enumerate(data["value"]):
+        if str(index) in data["status"]:
             assert value is None
         else:
-            assert status is None and value is not None
+            assert value is not None
     assert data["note"]
     if table == "experiences":
         index = data["dimension"]
         position = ((0 * data["size"][1] + index["group"]["category"]["index"]["all"]) * data["size"][2]
                     + index["measure"]["category"]["index"]["useful_percent"])
         assert data["value"][position] == 70
-        assert ".." in data["status"]
+        assert ".." in data["status"].values()
         assert data["dimension"]["measure"]["category"]["unit"]["useful_percent"]["decimals"] == 0
 
 

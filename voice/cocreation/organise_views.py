@@ -1,7 +1,7 @@
 """Partners and staff organise sessions; staff approve and cancel."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from ..accounts.models import ORGANISER_ROLES, STAFF_ROLES
@@ -11,6 +11,7 @@ from ..spreadsheet import csv_text
 from ..web import audit
 from ..web.context import clock, links, locale_code, page_translator, reference_choices
 from ..web.db import get_session
+from ..web.downloads import download
 from ..web.login import roles_required
 from . import service
 from .forms import KIND_LABELS, SESSION_STATUS_LABELS, SIGNUP_STATUS_LABELS, CancelSessionForm, OutcomeForm, SessionForm
@@ -144,5 +145,4 @@ def signups_csv(public_id: str):
         return render_template("cocreation/organise/signups_export.html", cosession=cosession, form=form), status
     rows = service.signup_list(session=get_session(), cosession=cosession, words=page_translator())
     audit.record("signups_exported", "session", cosession.public_id, {"purpose": form.purpose.data})
-    return Response(csv_text(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=signups-{cosession.public_id}.csv"})
+    return download(csv_text(rows), mimetype="text/csv", filename=f"signups-{cosession.public_id}.csv")

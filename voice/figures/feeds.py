@@ -8,8 +8,11 @@ story text, no contact details) is ever in them.
   CSV is UTF-8 with a BOM (so spreadsheet programs show æøå), and text cells a
   spreadsheet would run as a formula are neutralised (SECURITY.md 23).
 * JSON-stat 2.0 (the format Statistics Norway publishes in): one dataset per
-  ``table`` (``experiences``, ``trend``, ``explained``, ``cocreation``), with
-  "status" ".." for a suppressed cell and "." for a cell that does not apply.
+  ``table`` (``experiences``, ``trend``, ``explained``, ``cocreation``). "status"
+  is an object holding only the marked cells by their index: ".." for a suppressed
+  cell, "." for a cell that does not apply (the official schema allows no null in
+  a status array); the dataset's "note" says what the marks mean, and "extension"
+  holds the disclosure rules in force.
 """
 from __future__ import annotations
 
@@ -197,7 +200,8 @@ def _dataset(figures: tables.Figures, *, table: str, label: str, dims: list[tupl
     dimension) to (cell, kind); missing keys are "does not apply"."""
     ids = [d[0] for d in dims]
     sizes = [len(d[2]) for d in dims]
-    values, status = [], []
+    values: list = []
+    status: dict[str, str] = {}  # only the marked cells, by their index (JSON-stat 2.0 allows an object)
     suppression = {}
 
     def walk(prefix: tuple, depth: int):
@@ -206,14 +210,13 @@ def _dataset(figures: tables.Figures, *, table: str, label: str, dims: list[tupl
             index = len(values)
             if cell is None:
                 values.append(None)
-                status.append(NOT_APPLICABLE)
+                status[str(index)] = NOT_APPLICABLE
             elif cell.suppressed:
                 values.append(None)
-                status.append(SUPPRESSED)
+                status[str(index)] = SUPPRESSED
                 suppression[str(index)] = cell.reason if cell.reason != REASON_SMALL else f"{cell.reason}:<{cell.threshold}"
             else:
                 values.append(_value(cell, kind))
-                status.append(None)
             return
         for key in dims[depth][2]:
             walk(prefix + (key,), depth + 1)

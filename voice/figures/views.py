@@ -15,6 +15,7 @@ from ..extensions import limiter
 from ..reference.models import Area, LifeDomain, Service
 from ..web.context import clock, reference_choices, reference_names, setting
 from ..web.db import get_session
+from ..web.downloads import download as file_download
 from . import charts, feeds, monitoring, service, tables
 from .service import PERIOD_TYPES, Filters, Period
 
@@ -192,7 +193,7 @@ def download(fmt: str):
         abort(404)
     body, mimetype, extension = feeds.render(fmt, figures, query=query.args(), table=table)
     name = f"voice-figures-{query.period.key}" + ("" if fmt != "jsonstat" else f"-{table}")
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.{extension}"'})
+    return file_download(body, mimetype=mimetype, filename=f"{name}.{extension}")
 
 
 @bp.route("/metrics")

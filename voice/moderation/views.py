@@ -1,9 +1,7 @@
 """Staff: the queue, one experience (redact, tag, decide, answer), exports."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, g, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 from flask_babel import gettext
 
 from .. import pii
@@ -16,6 +14,7 @@ from ..reference.models import Area, LifeDomain, Service
 from ..web import audit
 from ..web.context import clock, locale_code, reference_choices, reference_names
 from ..web.db import get_session
+from ..web.downloads import download
 from ..web.jobs import later, worker_late_minutes
 from ..web.login import roles_required
 from ..web.templating import render_page
@@ -212,5 +211,5 @@ def export_download(job_id: int):
             return render_template("moderation/export_other.html", job=job, form=form), status
         detail = {"purpose": form.purpose.data, "requested_by": job.user_id, "requested_for": job.purpose}
     audit.record("export_downloaded", "export", job.id, detail)
-    return send_file(io.BytesIO(job.content), mimetype=DOWNLOAD_TYPES[job.file_format], as_attachment=True,
-                     download_name=f"voice-export-{job.created_at:%Y%m%d}-{job.id}.{job.file_format}")
+    return download(job.content, mimetype=DOWNLOAD_TYPES[job.file_format],
+                    filename=f"voice-export-{job.created_at:%Y%m%d}-{job.id}.{job.file_format}")

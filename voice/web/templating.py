@@ -53,6 +53,15 @@ def init_app(app: Flask) -> None:
         app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
     static_hashes: dict[str, str] = {}
 
+    @app.after_request
+    def _static_cache(response):
+        """A versioned file (?v=<hash>) never changes: a phone keeps it a year without asking
+        again (immutable). One asked for without its version is checked each time."""
+        if request.endpoint == "static" and response.status_code in (200, 304):
+            response.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if request.args.get("v")
+                                                 else "no-cache")
+        return response
+
     @app.url_defaults
     def _static_version(endpoint, values):
         if endpoint == "static" and "filename" in values and "v" not in values:
