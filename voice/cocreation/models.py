@@ -51,6 +51,7 @@ class CoSession(SQLModel, table=True):
     cost: str = Field(default="", max_length=120)  # empty: free
     status: str = Field(default="pending", max_length=16)
     cancel_reason: str = Field(default="", max_length=500)
+    sequence: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # iCalendar SEQUENCE: +1 at each change
     organiser_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL", index=True)
     organiser_kind: str = Field(default="service", max_length=16)  # partner kind at creation, for figures
     approved_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")

@@ -11,7 +11,7 @@ from ..mail.service import queue_mail
 from . import calendar
 from .models import CoSession, Signup
 
-WITH_CALENDAR = ("signup_confirmed", "signup_promoted", "session_reminder")
+WITH_CALENDAR = ("signup_confirmed", "signup_promoted", "session_reminder", "session_cancelled")
 
 
 def session_url(links: LinkBuilder, cosession: CoSession) -> str:

@@ -139,6 +139,7 @@ def cancel_session(*, session: Session, cosession: CoSession, reason: str, links
     """Cancel it and tell everyone who signed up with an e-mail; return how many were told."""
     cosession.status = "cancelled"
     cosession.cancel_reason = reason.strip()
+    cosession.sequence += 1  # calendars that hold the event replace it with the cancelled one
     session.add(cosession)
     signups = list(session.exec(select(Signup).where(Signup.session_id == cosession.id, Signup.status != "cancelled")))
     return sum(notify.tell(session=session, signup=signup, cosession=cosession, template="session_cancelled", links=links,
@@ -168,13 +169,16 @@ class Listed:
     places: Places
 
 
-def upcoming(*, session: Session, filters: Filters, now: datetime, limit: int = 100) -> list[Listed]:
-    """Published sessions not yet over, soonest first, with their area and places."""
+def upcoming(*, session: Session, filters: Filters, now: datetime, limit: int = 100,
+             cancelled_too: bool = False) -> list[Listed]:
+    """Published sessions not yet over, soonest first, with their area and places; with
+    ``cancelled_too`` also the cancelled ones (the calendar feed, so subscribers see it)."""
+    statuses = ("published", "cancelled") if cancelled_too else ("published",)
     start = max(now, oslo_to_utc(filters.from_day, "00:00")) if filters.from_day else now
     query = (
         select(CoSession, Area)
         .join(Area, Area.id == CoSession.area_id, isouter=True)
-        .where(CoSession.status == "published", CoSession.ends_at >= start)
+        .where(col(CoSession.status).in_(statuses), CoSession.ends_at >= start)
     )
     if filters.area:
         query = query.where(Area.slug == filters.area)

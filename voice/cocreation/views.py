@@ -9,15 +9,17 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import User
 from ..extensions import limiter
 from ..forms import honeypot_filled
 from ..locales import LOCALES
 from ..reference.models import Area
-from ..web.context import clock, links, locale_code, reference_choices
+from ..web.context import clock, links, locale_code, reference_choices, reference_names
 from ..web.db import get_session
+from ..web.downloads import download
 from ..web.limits import counts_against_limits, family_form
 from ..web.templating import render_page
-from . import calendar, notify, service
+from . import calendar, notify, service, structured
 from .forms import KIND_LABELS, FilterForm, RateForm, SignupForm
 from .models import KINDS
 
@@ -47,9 +49,9 @@ def index():
     return page, 400 if form.from_day.errors else 200
 
 
-def _calendar_response(cosessions, *, name: str, disposition: str) -> Response:
+def _calendar_response(cosessions, *, name: str, filename: str, inline: bool = False) -> Response:
     body = calendar.build(cosessions, session_url=lambda c: notify.session_url(links(), c), name=name, now=clock().now())
-    return Response(body, mimetype="text/calendar", headers={"Content-Disposition": disposition})
+    return download(body, mimetype="text/calendar", filename=filename, inline=inline)
 
 
 @bp.route("/calendar.ics")
@@ -57,9 +59,9 @@ def calendar_feed():
     form, filters = _filters()
     if form.from_day.errors:
         abort(400)
-    listed = service.upcoming(session=get_session(), filters=filters, now=clock().now(), limit=500)
+    listed = service.upcoming(session=get_session(), filters=filters, now=clock().now(), limit=500, cancelled_too=True)
     return _calendar_response([item.cosession for item in listed], name=gettext("Voice – co-creation sessions"),
-                              disposition="inline; filename=voice-sessions.ics")
+                              filename="voice-sessions.ics", inline=True)
 
 
 def _session_or_404(public_id: str):
@@ -81,11 +83,16 @@ def _signup_form(formdata=True):
 def _detail(cosession, form, status=200):
     db = get_session()
     languages = [LOCALES[code] for code in cosession.languages.split(",") if code in LOCALES]
+    area = db.get(Area, cosession.area_id) if cosession.area_id else None
+    organiser = db.get(User, cosession.organiser_id) if cosession.organiser_kind != "service" else None
+    jsonld = structured.event(cosession, url=links()("cocreation.detail", public_id=cosession.public_id),
+                              area=reference_names()(area) if area else None,
+                              organiser=organiser.organisation if organiser else None,
+                              languages=[info.tag for info in languages])
     return render_template(
         "cocreation/detail.html", cosession=cosession, form=form, places=service.places(cosession),
         services=service.services_of(session=db, cosession=cosession), languages=languages,
-        area=db.get(Area, cosession.area_id) if cosession.area_id else None,
-        kind_labels=KIND_LABELS, may_help=current_user.is_authenticated,
+        area=area, jsonld=jsonld, kind_labels=KIND_LABELS, may_help=current_user.is_authenticated,
         # The sign-up answers at /signup (POST only): the language menu leads back to the session.
         language_path=url_for("cocreation.detail", public_id=cosession.public_id),
     ), status
@@ -99,8 +106,7 @@ def detail(public_id: str):
 @bp.route("/<public_id>/calendar.ics")
 def session_calendar(public_id: str):
     cosession = _session_or_404(public_id)
-    return _calendar_response([cosession], name=cosession.title,
-                              disposition=f"attachment; filename=voice-{cosession.public_id}.ics")
+    return _calendar_response([cosession], name=cosession.title, filename=f"voice-{cosession.public_id}.ics")
 
 
 @bp.route("/<public_id>/signup", methods=["POST"])
