@@ -50,6 +50,10 @@ ACTION_NAMES = {
     "story_internal": N_("Story kept internal"),
     "story_published": N_("Story published"),
     "story_rejected": N_("Story rejected"),
+    "theme_created": N_("Theme made"),
+    "theme_changed": N_("Theme changed"),
+    "story_added_to_theme": N_("Story added to a theme"),
+    "story_removed_from_theme": N_("Story taken out of a theme"),
 }
 
 APPEND_ONLY_SQL = {

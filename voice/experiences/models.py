@@ -9,6 +9,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from ..db import UTCDateTime, between, one_of, utcnow
 
 STATUSES = ("new", "published", "internal", "rejected")
+DECIDED_STATUSES = ("published", "internal")  # read by staff and counted in the figures
 LISTENED = ("yes", "partly", "no")
 CHANGE_STATUSES = ("none", "planned", "made")
 REPORT_REASONS = ("identifies", "offensive", "untrue", "other")

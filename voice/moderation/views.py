@@ -11,6 +11,8 @@ from ..experiences.service import load_view
 from ..forms import PurposeForm
 from ..jobs import tasks
 from ..reference.models import Area, LifeDomain, Service
+from ..themes import service as themes
+from ..themes.forms import AddToThemeForm
 from ..web import audit
 from ..web.context import clock, locale_code, reference_choices, reference_names
 from ..web.db import get_session
@@ -91,8 +93,17 @@ def _page(experience, view, decision_form=None, answer_form=None, status=200):
         reports=service.reports_for(session=db, experience=experience),
         form=decision_form or _decision_form(experience, view, formdata=False),
         answer_form=answer_form or _answer_form(view, formdata=False),
-        labels=labels,
+        labels=labels, **_themes_box(db, experience),
     ), status
+
+
+def _themes_box(db, experience) -> dict:
+    """The themes the story is in, the ones similar stories are in, and any theme to add it to."""
+    add_form = AddToThemeForm(formdata=None)
+    add_form.theme.choices = [("", gettext("Choose a theme"))] + [
+        (str(t.id), t.title) for t in themes.all_themes(session=db) if t.status != "closed"]
+    return {"in_themes": themes.themes_of(session=db, experience=experience),
+            "suggested": themes.suggestions(session=db, experience=experience), "add_theme_form": add_form}
 
 
 @bp.route("/experiences/<public_id>")

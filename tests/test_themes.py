@@ -1,0 +1,211 @@
+"""Themes (issue 16, items 1, 2 and 9): staff group decided stories into themes with a status,
+tags and translations; the moderation page suggests the themes similar stories are in and adds
+a story in one step; the public pages show what families told (never a count from 1 to 4),
+what the services answered and what changed; every change is audited."""
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from voice.accounts.models import AuditEntry
+from voice.experiences.models import ServiceAnswer
+from voice.themes import service
+from voice.themes.models import Theme, ThemeStory, ThemeText
+
+from .factories import make_experience, make_user
+
+XSS = '<svg onload=alert(1)>'
+
+
+def _decided(app, db, story="Vi venter på svar fra NAV om bolig hele tiden", status="published", services=("nav",),
+             domains=("housing",)):
+    experience, _ = make_experience(app, db, story=story, service_slugs=list(services), domain_slugs=list(domains))
+    experience.status, experience.published_story, experience.consent_publish = status, story, True
+    from voice.clock import utcnow
+
+    experience.decided_at = utcnow()
+    db.add(experience)
+    db.commit()
+    return experience
+
+
+def _theme(db, title="Venter på svar fra NAV om bolig", **extra):
+    from voice.clock import utcnow
+
+    data = service.ThemeInput(title=title, description="Mange familier venter lenge.", lang="nb",
+                              services=["nav"], domains=["housing"], **extra)
+    theme = service.save_theme(session=db, theme=None, data=data, now=utcnow())
+    db.commit()
+    return theme
+
+
+def test_staff_make_a_theme_with_tags_and_a_translation_and_it_is_audited(app, client, staff, csrf, db):
+    staff("moderator")
+    page = client.get("/moderation/themes/?lang=en")
+    assert page.status_code == 200 and "New theme" in page.get_data(as_text=True)
+    token = csrf("/moderation/themes/")
+    form = {"csrf_token": token, "title": "Waiting for NAV about housing " + XSS, "description": "Many wait.",
+            "lang": "en", "status": "open", "services": ["nav"], "domains": ["housing"],
+            "title_ar": "انتظار رد من ناف بشأن السكن", "description_ar": "كثيرون ينتظرون."}
+    response = client.post("/moderation/themes/?lang=en", data=form)
+    assert response.status_code == 302
+    theme = db.exec(select(Theme)).one()
+    assert theme.slug.startswith("waiting-for-nav-about-housing") and theme.status == "open"
+    assert db.exec(select(ThemeText)).one().locale == "ar"
+    entry = db.exec(select(AuditEntry).where(AuditEntry.action == "theme_created")).one()
+    assert theme.slug in entry.detail
+    # A bad status and an empty title come back next to their fields, with nothing lost.
+    bad = client.post("/moderation/themes/?lang=en", data={**form, "title": "", "status": "sideways"})
+    assert bad.status_code == 400
+    html = bad.get_data(as_text=True)
+    assert "Write a title." in html and "Choose from the list." in html and "انتظار رد من ناف" in html
+    assert "<svg onload" not in client.get(f"/moderation/themes/{theme.id}?lang=en").get_data(as_text=True)
+
+
+def test_families_and_partners_cannot_reach_the_staff_theme_pages(app, client, staff, db):
+    assert client.get("/moderation/themes/").status_code in (302, 401, 403)
+    staff("partner")
+    assert client.get("/moderation/themes/").status_code == 403
+
+
+def test_the_moderation_page_suggests_themes_of_similar_stories_and_adds_in_one_step(app, client, staff, csrf, db):
+    theme = _theme(db)
+    other = _theme(db, title="Skolen svarer ikke")
+    first = _decided(app, db)
+    service.add_story(session=db, theme=theme, experience=first, now=first.decided_at)
+    db.commit()
+    second = _decided(app, db, story="Vi venter fortsatt på svar fra NAV om bolig")
+    unrelated = _decided(app, db, story="Skolen svarte aldri", services=("school",), domains=("education",))
+    assert [s.theme.id for s in service.suggestions(session=db, experience=second)] == [theme.id]
+    assert service.suggestions(session=db, experience=unrelated) == []
+    staff("moderator")
+    page = client.get(f"/moderation/experiences/{second.public_id}?lang=en").get_data(as_text=True)
+    assert "Similar stories are in these themes" in page and "Venter på svar fra NAV om bolig" in page
+    token = csrf(f"/moderation/experiences/{second.public_id}")
+    response = client.post(f"/moderation/themes/story/{second.public_id}/add", data={"csrf_token": token, "theme": str(theme.id)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("#themes")
+    db.expire_all()
+    assert db.get(ThemeStory, (theme.id, second.id)) is not None
+    assert db.exec(select(AuditEntry).where(AuditEntry.action == "story_added_to_theme")).one()
+    assert client.post(f"/moderation/themes/story/{second.public_id}/add",
+                       data={"csrf_token": token, "theme": "999999"}).status_code == 400
+    client.post(f"/moderation/themes/story/{second.public_id}/remove", data={"csrf_token": token, "theme": str(theme.id)})
+    db.expire_all()
+    assert db.get(ThemeStory, (theme.id, second.id)) is None
+    assert other.id != theme.id
+
+
+def test_an_undecided_story_cannot_join_a_theme(app, client, staff, csrf, db):
+    theme = _theme(db)
+    waiting, _ = make_experience(app, db, story="Ny historie")
+    staff("moderator")
+    token = csrf(f"/moderation/experiences/{waiting.public_id}")
+    page = client.get(f"/moderation/experiences/{waiting.public_id}?lang=en").get_data(as_text=True)
+    assert "Decide first." in page
+    response = client.post(f"/moderation/themes/story/{waiting.public_id}/add", data={"csrf_token": token, "theme": str(theme.id)})
+    assert response.status_code == 409
+    assert db.exec(select(ThemeStory)).all() == []
+
+
+def test_the_public_page_never_shows_one_to_four_and_shows_only_published_stories(app, client, db):
+    theme = _theme(db)
+    stories = [_decided(app, db, story=f"Historie nummer {n} om bolig og NAV") for n in range(3)]
+    hidden = _decided(app, db, story="Intern historie om bolig", status="internal")
+    for experience in stories + [hidden]:
+        service.add_story(session=db, theme=theme, experience=experience, now=experience.decided_at)
+    db.commit()
+    page = client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
+    assert "Fewer than 5 families told us about this." in page
+    assert not re.search(r"\b4 families", page)
+    assert "Historie nummer 0 om bolig og NAV" in page and "Intern historie om bolig" not in page
+    for n in range(3, 5):
+        service.add_story(session=db, theme=theme, experience=_decided(app, db, story=f"Mer {n}"), now=stories[0].decided_at)
+    db.commit()
+    assert "6 families told us about this." in client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
+    listing = client.get("/themes/?lang=en").get_data(as_text=True)
+    assert theme.title in listing and "6 families told us about this." in listing
+
+
+def test_what_changed_and_the_filter_and_the_translation(app, client, db):
+    theme = _theme(db, texts={"ar": ("انتظار رد من ناف", "كثيرون ينتظرون.")})
+    school = _theme(db, title="Skolen svarer ikke")
+    school_data = service.ThemeInput(title=school.title, services=["school"], domains=["education"])
+    service.save_theme(session=db, theme=school, data=school_data, now=school.created_at)
+    experience = _decided(app, db)
+    service.add_story(session=db, theme=theme, experience=experience, now=experience.decided_at)
+    from voice.reference.models import Service
+
+    nav = db.exec(select(Service).where(Service.slug == "nav")).one()
+    db.add(ServiceAnswer(experience_id=experience.id, service_id=nav.id, text="Vi har ansatt flere.", change_status="made",
+                         lang="nb", author_id=make_user(app, db)[0].id))
+    db.commit()
+    page = client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
+    assert "Vi har ansatt flere." in page and "Change made" in page
+    filtered = client.get("/themes/?service=school&lang=en").get_data(as_text=True)
+    assert "Skolen svarer ikke" in filtered and "Venter på svar fra NAV om bolig" not in filtered
+    arabic = client.get(f"/themes/{theme.slug}?lang=ar").get_data(as_text=True)
+    assert "انتظار رد من ناف" in arabic
+    assert client.get("/themes/no-such-theme").status_code == 404
+    assert client.get("/themes/?service=<svg>").status_code == 200
+
+
+def test_a_session_built_on_a_theme_says_why_we_meet(app, client, staff, csrf, db):
+    theme = _theme(db)
+    for n in range(5):
+        service.add_story(session=db, theme=theme, experience=_decided(app, db, story=f"Bolig {n}"),
+                          now=theme.created_at)
+    db.commit()
+    staff("moderator")
+    # Started from the theme: the form is filled in from it.
+    page = client.get(f"/organise/new?theme={theme.id}&lang=en").get_data(as_text=True)
+    assert 'value="Venter på svar fra NAV om bolig"' in page
+    assert re.search(rf'name="themes" value="{theme.id}"[^>]*checked', page)
+    assert re.search(r'name="services" value="nav"[^>]*checked', page)
+    token = csrf("/organise/new")
+    form = {"csrf_token": token, "title": "Bolig og NAV: vi finner ut av det sammen", "description": "Kom og snakk.",
+            "kind": "meeting-place", "venue": "Saupstad senter", "day": "2030-03-01", "start_time": "16:00",
+            "end_time": "18:00", "capacity": "10", "area": "saupstad", "text_lang": "nb", "repeat_weeks": "1",
+            "languages": ["nb"], "themes": [str(theme.id)]}
+    response = client.post("/organise/new?lang=en", data=form)
+    assert response.status_code == 302
+    from voice.cocreation.models import CoSession
+    from voice.themes.models import ThemeSession
+
+    cosession = db.exec(select(CoSession)).one()
+    assert db.exec(select(ThemeSession)).one().theme_id == theme.id
+    detail = client.get(f"/sessions/{cosession.public_id}?lang=en").get_data(as_text=True)
+    assert "Why we meet" in detail and "5 families told us about this." in detail
+    assert f'href="/themes/{theme.slug}"' in detail
+    assert "Bolig og NAV: vi finner ut av det sammen" in client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
+
+
+def test_the_export_names_the_themes_of_each_story(app, client, post, staff, db, jobs):
+    import csv
+    import io
+
+    from .test_export import run_export
+
+    theme = _theme(db)
+    experience = _decided(app, db, status="internal")
+    service.add_story(session=db, theme=theme, experience=experience, now=experience.decided_at)
+    db.commit()
+    staff("moderator")
+    rows = list(csv.reader(io.StringIO(run_export(client, post, jobs).data.decode("utf-8-sig"))))
+    assert rows[0][-1] == "Themes"
+    assert {row[0]: row[-1] for row in rows[1:]}[experience.public_id] == "Venter på svar fra NAV om bolig"
+
+
+def test_the_sample_data_shows_themes_with_stories_and_a_session(app, client, db):
+    from voice.clock import utcnow
+    from voice.sample import load_sample_data
+    from voice.themes.models import ThemeSession
+
+    load_sample_data(session=db, now=utcnow(), hasher=app.extensions["voice_hasher"])
+    db.commit()
+    themes = db.exec(select(Theme)).all()
+    assert len(themes) == 2 and all(t.title.startswith("[SAMPLE]") for t in themes)
+    assert all(db.exec(select(ThemeStory).where(ThemeStory.theme_id == t.id)).first() for t in themes)
+    assert len(db.exec(select(ThemeSession)).all()) == 2
+    page = client.get(f"/themes/{themes[0].slug}?lang=ar").get_data(as_text=True)
+    assert "[SAMPLE]" in page and "Fewer than" not in page  # Arabic, so the English sentence is not there

@@ -1,0 +1,53 @@
+"""The staff's theme form (with a translation per language), and adding a story to a theme."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from ..forms import CheckboxListField, LineField, VoiceForm, language_choices, strip_text
+from ..locales import LOCALES
+from .models import STATUS_NAMES, THEME_STATUSES
+
+
+class ThemeFormBase(VoiceForm):
+    title = LineField(_l("Title"), filters=[strip_text], validators=[InputRequired(message=_l("Write a title.")), Length(max=160)])
+    description = TextAreaField(_l("Short description (optional)"), filters=[strip_text], validators=[Optional(), Length(max=1000)])
+    lang = SelectField(_l("Language of the title and description"), choices=language_choices)
+    status = RadioField(_l("Status"), choices=[(s, _l(STATUS_NAMES[s])) for s in THEME_STATUSES], default="open",
+                        validators=[InputRequired(message=_l("Choose a status."))])
+    services = CheckboxListField(_l("Services"), validators=[Optional()])
+    areas = CheckboxListField(_l("Areas"), validators=[Optional()])
+    domains = CheckboxListField(_l("Life domains"), validators=[Optional()])
+
+    def translations(self) -> dict[str, tuple[str, str]]:
+        return {code: (self[f"title_{code}"].data or "", self[f"description_{code}"].data or "") for code in LOCALES}
+
+
+def _theme_form():
+    fields = {}
+    for info in LOCALES.values():
+        fields[f"title_{info.code}"] = LineField(info.native_name, filters=[strip_text], validators=[Optional(), Length(max=160)])
+        fields[f"description_{info.code}"] = TextAreaField(info.native_name, filters=[strip_text],
+                                                           validators=[Optional(), Length(max=1000)])
+    return type("ThemeForm", (ThemeFormBase,), fields)
+
+
+ThemeForm = _theme_form()
+
+
+class AddToThemeForm(VoiceForm):
+    theme = SelectField(_l("Add the story to a theme"), validators=[InputRequired(message=_l("Choose a theme."))])
+
+
+class RemoveFromThemeForm(VoiceForm):
+    theme = HiddenField(validators=[InputRequired()])
+
+
+class ThemeFilterForm(VoiceForm):
+    class Meta:
+        csrf = False
+
+    service = SelectField(_l("Service"), validators=[Optional()])
+    area = SelectField(_l("Area"), validators=[Optional()])
+    domain = SelectField(_l("Life domain"), validators=[Optional()])
