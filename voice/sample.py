@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from .clock import oslo_date
 from .experiences.models import ServiceAnswer
 from .experiences.service import NewExperience, create_experience
+from .experiences.service import listed as experiences_listed
 from .figures.sample import add_sample_figures
 from .hashing import SecretHasher
 from .reference.models import Service
@@ -117,4 +118,40 @@ def load_sample_data(*, session: Session, now: datetime, hasher: SecretHasher) -
             )
     session.flush()  # moderated ones count in the figures (the experiences' write hook)
     load_sample_sessions(session=session, now=now)
+    load_sample_themes(session=session, now=now)
     return len(STORIES) + add_sample_figures(session=session, now=now)
+
+
+# (title, description, status, services, domains, texts, the sample session about it)
+THEMES = [
+    ("[SAMPLE] Én fast person å snakke med", "Familier forteller at de må forklare det samme til mange kontorer.", "cocreation",
+     ["nav", "child-welfare"], ["economy", "family"],
+     {"ar": ("[SAMPLE] شخص واحد ثابت نتحدث معه", "تقول العائلات إنها تضطر إلى شرح الأمر نفسه لمكاتب كثيرة.")},
+     "[SAMPLE] Samskaping: Én kontaktperson for familien"),
+    ("[SAMPLE] Klær og utstyr til barna om vinteren", "Familier forteller hva som hjalp dem gjennom vinteren.", "open",
+     ["trondheimshjelpa"], ["network"], {}, "[SAMPLE] Familiekafé på Saupstad"),
+]
+
+
+def load_sample_themes(*, session: Session, now: datetime) -> int:
+    """Two themes with the decided sample stories that fit them, each with a session about it."""
+    from .cocreation.models import CoSession
+    from .experiences.models import DECIDED_STATUSES, Experience
+    from .themes import service as themes
+    from .themes.models import ThemeSession
+
+    decided = list(session.exec(select(Experience).where(Experience.story.startswith(SAMPLE_MARK),
+                                                         Experience.status.in_(DECIDED_STATUSES))))
+    listed = {item.experience.id: item for item in experiences_listed(session, decided)}
+    for title, description, status, services, domains, texts, session_title in THEMES:
+        theme = themes.save_theme(session=session, theme=None, now=now, data=themes.ThemeInput(
+            title=title, description=description, status=status, services=services, domains=domains, texts=texts))
+        for experience in decided:
+            item = listed[experience.id]
+            if {s.slug for s in item.services} & set(services) and {d.slug for d in item.domains} & set(domains):
+                themes.add_story(session=session, theme=theme, experience=experience, now=now)
+        about = session.exec(select(CoSession).where(CoSession.title == session_title)).first()
+        if about is not None:
+            session.add(ThemeSession(theme_id=theme.id, session_id=about.id))
+    session.flush()
+    return len(THEMES)

@@ -55,6 +55,7 @@ class SessionForm(VoiceForm):
     step_free = BooleanField(_l("Step-free access"))
     cost = LineField(_l("Cost (leave empty if it is free)"), filters=[strip_text], validators=[Optional(), Length(max=120)])
     services = CheckboxListField(_l("Municipal services taking part (optional)"), validators=[Optional()])
+    themes = CheckboxListField(_l("What families told us that this session is about (optional)"), validators=[Optional()])
 
     def validate_start_time(self, field):
         if normalise_time(field.data) is None:

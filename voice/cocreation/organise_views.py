@@ -8,6 +8,7 @@ from ..accounts.models import ORGANISER_ROLES, STAFF_ROLES
 from ..forms import PurposeForm
 from ..reference.models import Area, Service
 from ..spreadsheet import csv_text
+from ..themes import service as themes
 from ..web import audit
 from ..web.context import clock, links, locale_code, page_translator, reference_choices
 from ..web.db import get_session
@@ -20,13 +21,22 @@ bp = Blueprint("organise", __name__, url_prefix="/organise")
 
 
 def _session_form(formdata=True):
+    db = get_session()
     form = SessionForm() if formdata else SessionForm(formdata=None)
     form.area.choices = [("", "")] + reference_choices(Area)
     form.services.choices = reference_choices(Service)
+    form.themes.choices = [(str(t.id), t.title) for t in themes.all_themes(session=db) if t.status != "closed"]
     if not formdata:
         form.languages.data = [locale_code()]
         form.text_lang.data = locale_code()
         form.repeat_weeks.data = 1
+        theme = themes.get_by_id(session=db, theme_id=request.args.get("theme", ""))
+        if theme is not None:  # "Plan a session about this theme": filled in from the theme
+            tags = themes.tags_of(session=db, theme_ids=[theme.id])[theme.id]
+            form.title.data, form.description.data, form.text_lang.data = theme.title, theme.description, theme.lang
+            form.services.data = [s.slug for s in tags["service"]]
+            form.area.data = tags["area"][0].slug if tags["area"] else ""
+            form.themes.data = [str(theme.id)]
     return form
 
 
@@ -52,6 +62,7 @@ def new():
             childcare=bool(form.childcare.data), step_free=bool(form.step_free.data), cost=form.cost.data or "",
             service_slugs=form.services.data or [], repeat_weeks=form.repeat_weeks.data or 1, text_lang=form.text_lang.data,
             max_per_signup=form.max_per_signup.data or 6,
+            theme_ids=[int(t) for t in form.themes.data or [] if t.isdigit() and len(t) < 10],
         ))
         audit.record("session_created", "session", cosessions[0].public_id, {"count": len(cosessions), "status": cosessions[0].status})
         return redirect(url_for("organise.manage", public_id=cosessions[0].public_id))

@@ -23,6 +23,7 @@ from ..htmlclean import clean_html
 from ..links import LinkBuilder
 from ..locales import LOCALES, N_, Translator
 from ..reference.models import Area, Service
+from ..themes.models import Theme, ThemeSession
 from . import notify
 from .models import CoSession, SessionPartner, SessionService, Signup
 
@@ -60,6 +61,7 @@ class SessionInput:
     repeat_weeks: int = 1
     text_lang: str = "nb"
     max_per_signup: int = 6
+    theme_ids: list[int] = field(default_factory=list)
 
 
 def may_organise(user: User, cosession: CoSession, partner_ids: set[int]) -> bool:
@@ -104,6 +106,7 @@ def create_sessions(*, session: Session, data: SessionInput, organiser: User) ->
     """One session, or a weekly series of them (the same wall-clock time each week)."""
     area = session.exec(select(Area).where(Area.slug == data.area_slug)).first() if data.area_slug else None
     services = session.exec(select(Service).where(col(Service.slug).in_(data.service_slugs or []))).all()
+    themes = session.exec(select(Theme.id).where(col(Theme.id).in_(data.theme_ids or []), Theme.status != "closed")).all()
     staff = organiser.is_staff
     repeats = max(1, min(data.repeat_weeks, MAX_REPEATS))
     series_id = secrets.token_urlsafe(8) if repeats > 1 else None
@@ -124,6 +127,7 @@ def create_sessions(*, session: Session, data: SessionInput, organiser: User) ->
         session.add(cosession)
         session.flush()
         session.add_all(SessionService(session_id=cosession.id, service_id=s.id) for s in services)
+        session.add_all(ThemeSession(theme_id=theme_id, session_id=cosession.id) for theme_id in themes)
         created.append(cosession)
     session.flush()
     return created

@@ -14,7 +14,8 @@ from ..extensions import limiter
 from ..forms import honeypot_filled
 from ..locales import LOCALES
 from ..reference.models import Area
-from ..web.context import clock, links, locale_code, reference_choices, reference_names
+from ..themes import service as themes
+from ..web.context import clock, links, locale_code, reference_choices, reference_names, setting
 from ..web.db import get_session
 from ..web.downloads import download
 from ..web.limits import counts_against_limits, family_form
@@ -92,7 +93,8 @@ def _detail(cosession, form, status=200):
     return render_template(
         "cocreation/detail.html", cosession=cosession, form=form, places=service.places(cosession),
         services=service.services_of(session=db, cosession=cosession), languages=languages,
-        area=area, jsonld=jsonld, kind_labels=KIND_LABELS, may_help=current_user.is_authenticated,
+        area=area, jsonld=jsonld, kind_labels=KIND_LABELS,
+        why=themes.themes_of_session(session=db, session_id=cosession.id, min_count=setting("DISCLOSURE_MIN_COUNT")), may_help=current_user.is_authenticated,
         # The sign-up answers at /signup (POST only): the language menu leads back to the session.
         language_path=url_for("cocreation.detail", public_id=cosession.public_id),
     ), status

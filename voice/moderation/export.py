@@ -27,6 +27,7 @@ from ..experiences.service import tags_for, with_tags
 from ..locales import LOCALES, N_, translator
 from ..reference.models import Area
 from ..spreadsheet import neutralise
+from ..themes.models import Theme, ThemeStory
 from .models import ExportJob
 
 log = logging.getLogger("voice.export")
@@ -39,6 +40,7 @@ HEADERS = [
     N_("Pseudonymous id"), N_("Date"), N_("Status"), N_("Services"), N_("Area"), N_("Life domains"),
     N_("Was the help useful? (1-5, empty = don't know)"), N_("Felt listened to"), N_("Services explained to"),
     N_("Moderated text"), N_("Language of the text"), N_("May be published"), N_("Answered by the service"), N_("Change"),
+    N_("Themes"),
 ]
 
 
@@ -150,6 +152,12 @@ def rows(session: Session, filters: ExportFilters, words: Words | None = None):
         ):
             previous = answered.get(experience_id, "none")
             answered[experience_id] = change if change != "none" else previous
+        in_themes: dict[int, list[str]] = {}
+        for experience_id, title in session.exec(
+            select(ThemeStory.experience_id, Theme.title).join(Theme, Theme.id == ThemeStory.theme_id)
+            .where(col(ThemeStory.experience_id).in_(ids)).order_by(Theme.title)
+        ):
+            in_themes.setdefault(experience_id, []).append(title)
         for e in batch:
             yield [
                 e.public_id,
@@ -166,6 +174,7 @@ def rows(session: Session, filters: ExportFilters, words: Words | None = None):
                 words.value("yes_no", bool(e.consent_publish)),
                 words.value("yes_no", e.id in answered),
                 words.value("change", answered[e.id]) if e.id in answered else "",
+                "; ".join(in_themes.get(e.id, [])),
             ]
         last_id = batch[-1].id
 
@@ -194,7 +203,7 @@ def _write_xlsx(out: io.BytesIO, head, data, progress):
 
 def _write_json(out: io.BytesIO, head, data, progress):
     keys = ["id", "date", "status", "services", "area", "domains", "usefulness", "listened", "services_explained",
-            "text", "text_lang", "may_be_published", "answered", "change"]
+            "text", "text_lang", "may_be_published", "answered", "change", "themes"]
     out.write(('{"columns": ' + json.dumps(dict(zip(keys, head)), ensure_ascii=False) + ', "rows": [\n').encode())
     first = True
     for row in data:
