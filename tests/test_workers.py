@@ -111,7 +111,9 @@ def test_the_monitoring_counts_agree_whichever_worker_answers(two_workers, tmp_p
             served += 8
             if len(list(counted_by.glob("counter_*.db"))) >= 2:
                 break
-    assert len(list(counted_by.glob("counter_*.db"))) == 2  # both worker processes counted, into the shared files
+    # Both worker processes counted, into the shared files (more than two if gunicorn replaced a worker
+    # that a loaded machine made too slow: its file stays and its counts still add up).
+    assert len(list(counted_by.glob("counter_*.db"))) >= 2
     key = ("voice_http_requests_total", (("endpoint", "core.privacy"), ("status_class", "2xx")))
     seen = [_scrape(two_workers).get(key) for _ in range(6)]
     assert seen == [float(served)] * 6, seen
