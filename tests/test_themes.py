@@ -209,3 +209,70 @@ def test_the_sample_data_shows_themes_with_stories_and_a_session(app, client, db
     assert len(db.exec(select(ThemeSession)).all()) == 2
     page = client.get(f"/themes/{themes[0].slug}?lang=ar").get_data(as_text=True)
     assert "[SAMPLE]" in page and "Fewer than" not in page  # Arabic, so the English sentence is not there
+
+
+def _session_about(app, db, theme, **fields):
+    from voice.themes.models import ThemeSession
+
+    from .factories import make_session
+
+    cosession = make_session(app, db, title=fields.pop("title", "Bolig og NAV sammen"), **fields)
+    db.add(ThemeSession(theme_id=theme.id, session_id=cosession.id))
+    db.commit()
+    return cosession
+
+
+def test_a_family_opening_its_code_is_invited_to_a_session_about_its_theme(app, client, post, db):
+    from datetime import date, timedelta
+
+    theme = _theme(db)
+    experience, code = make_experience(app, db, story="Vi venter på NAV", domain_slugs=["housing"])
+    experience.status = "internal"
+    db.add(experience)
+    db.commit()
+    service.add_story(session=db, theme=theme, experience=experience, now=theme.created_at)
+    _session_about(app, db, theme)
+    _session_about(app, db, theme, title="Allerede holdt", day=date.today() - timedelta(days=3))
+    other = _theme(db, title="Noe annet")
+    _session_about(app, db, other, title="Om noe annet")
+    page = post("/experiences/mine?lang=en", {"code": code}).get_data(as_text=True)
+    assert "You are invited" in page and "Bolig og NAV sammen" in page
+    assert "Allerede holdt" not in page and "Om noe annet" not in page
+    assert "The organisers do not see your story" in page
+
+
+def test_staff_post_the_result_back_to_every_story_and_the_family_reads_it(app, client, post, staff, csrf, db):
+    from voice.reference.models import Service
+
+    theme = _theme(db)
+    stories = [make_experience(app, db, story=f"Bolig {n}", domain_slugs=["housing"]) for n in range(2)]
+    for experience, _code in stories:
+        experience.status = "published" if _code == stories[0][1] else "internal"
+        experience.published_story, experience.consent_publish = experience.story, True
+        db.add(experience)
+    db.commit()
+    for experience, _code in stories:
+        service.add_story(session=db, theme=theme, experience=experience, now=theme.created_at)
+    db.commit()
+    staff("moderator")
+    token = csrf(f"/moderation/themes/{theme.id}")
+    nav = db.exec(select(Service).where(Service.slug == "nav")).one()
+    form = {"csrf_token": token, "result-service": str(nav.id), "result-text": "Alle familier får nå én fast kontaktperson " + XSS,
+            "result-lang": "nb", "result-change_status": "made", "result-review_on": ""}
+    bad = client.post(f"/moderation/themes/{theme.id}/result?lang=en", data=form)
+    assert bad.status_code == 400 and "Enter the date, for example 2027-03-14." in bad.get_data(as_text=True)
+    assert "Alle familier får nå én fast kontaktperson" in bad.get_data(as_text=True)
+    response = client.post(f"/moderation/themes/{theme.id}/result?lang=en", data={**form, "result-review_on": "2027-06-01"})
+    assert response.status_code == 302
+    db.expire_all()
+    answers = db.exec(select(ServiceAnswer)).all()
+    assert len(answers) == 2 and {a.change_status for a in answers} == {"made"} and all(a.review_on for a in answers)
+    assert db.get(Theme, theme.id).status == "made"
+    assert db.exec(select(AuditEntry).where(AuditEntry.action == "theme_result_posted")).one()
+    family = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', family.get("/experiences/mine").get_data(as_text=True)).group(1)
+    page = family.post("/experiences/mine?lang=en", data={"code": stories[1][1], "csrf_token": token}).get_data(as_text=True)
+    assert "Alle familier får nå én fast kontaktperson" in page and "whether the change worked" in page
+    assert "<svg onload" not in page
+    public = client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
+    assert "Alle familier får nå én fast kontaktperson" in public and "Change made" in public

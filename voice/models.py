@@ -17,4 +17,4 @@ from .mail.models import OutboxMessage  # noqa: F401
 from .moderation.models import ExportJob  # noqa: F401
 from .ratelimit import RateLimitCounter  # noqa: F401
 from .reference.models import Area, LifeDomain, ReferenceName, Service  # noqa: F401
-from .themes.models import Theme, ThemeSession, ThemeStory, ThemeTag, ThemeText  # noqa: F401
+from .themes.models import Theme, ThemeResult, ThemeSession, ThemeStory, ThemeTag, ThemeText  # noqa: F401

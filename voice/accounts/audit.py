@@ -54,6 +54,7 @@ ACTION_NAMES = {
     "theme_changed": N_("Theme changed"),
     "story_added_to_theme": N_("Story added to a theme"),
     "story_removed_from_theme": N_("Story taken out of a theme"),
+    "theme_result_posted": N_("Result posted back to a theme's stories"),
 }
 
 APPEND_ONLY_SQL = {

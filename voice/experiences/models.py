@@ -130,6 +130,7 @@ class ServiceAnswer(SQLModel, table=True):
     lang: str = Field(default="nb", max_length=16)
     change_status: str = Field(default="none", max_length=16)
     author_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    review_on: date | None = Field(default=None)  # when the municipality will say whether the change worked
 
 
 class StoryReport(SQLModel, table=True):

@@ -12,6 +12,7 @@ from .. import pii
 from ..extensions import limiter
 from ..forms import honeypot_filled
 from ..reference.models import Area, LifeDomain, Service
+from ..themes import service as themes
 from ..web import audit
 from ..web.context import clock, hasher, links, locale_code, reference_choices, setting
 from ..web.db import get_session
@@ -184,6 +185,7 @@ def _status_page(view, form=None, message=None, status=200):
         render_template(
             "experiences/status.html",
             view=view,
+            invitations=themes.invitations(session=get_session(), experience=view.experience, now=clock().now()),
             follow_up_form=form or FollowUpForm(story_max=_story_max(), formdata=None),
             message=message,
             labels=labels,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..forms import CheckboxListField, LineField, VoiceForm, language_choices, strip_text
@@ -34,6 +34,18 @@ def _theme_form():
 
 
 ThemeForm = _theme_form()
+
+
+class ResultForm(VoiceForm):
+    service = SelectField(_l("Answer in the name of"), validators=[InputRequired(message=_l("Choose a service."))])
+    text = TextAreaField(_l("What came of it"), filters=[strip_text],
+                         validators=[InputRequired(message=_l("Write what came of it.")), Length(max=4000)])
+    lang = SelectField(_l("Language of the answer"), choices=language_choices)
+    change_status = RadioField(_l("Change"), choices=[("planned", _l("Change planned")), ("made", _l("Change made"))],
+                               validators=[InputRequired(message=_l("Choose whether the change is planned or made."))])
+    review_on = DateField(_l("When will you tell the families whether it worked?"),
+                          validators=[InputRequired(message=_l("Enter the date, for example 2027-03-14."))])
+    session = SelectField(_l("The meeting it came from (optional)"), validators=[Optional()])
 
 
 class AddToThemeForm(VoiceForm):

@@ -1,7 +1,7 @@
 """A theme, its human translations, its tags and the stories in it."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -65,3 +65,22 @@ class ThemeSession(SQLModel, table=True):
     __tablename__ = "theme_session"
     theme_id: int = Field(foreign_key="theme.id", ondelete="CASCADE", primary_key=True)
     session_id: int = Field(foreign_key="cocreation_session.id", ondelete="CASCADE", primary_key=True, index=True)
+
+
+class ThemeResult(SQLModel, table=True):
+    """What came of a theme (often of a session about it), posted back by staff as the
+    service's answer on the theme and on every story in it."""
+
+    __tablename__ = "theme_result"
+    __table_args__ = (one_of("change_status", ("planned", "made"), table="theme_result"),)
+    id: int | None = Field(default=None, primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id", ondelete="CASCADE", index=True)
+    session_id: int | None = Field(default=None, foreign_key="cocreation_session.id", ondelete="SET NULL")
+    service_id: int = Field(foreign_key="service.id", ondelete="RESTRICT")
+    text: str = Field(max_length=4000)
+    lang: str = Field(default="nb", max_length=8)
+    change_status: str = Field(max_length=16)
+    review_on: date | None = Field(default=None)
+    stories: int = Field(default=0)  # how many stories got it as an answer
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    author_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")

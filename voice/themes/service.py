@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from ..experiences.models import DECIDED_STATUSES, Experience, ExperienceDomain, ExperienceService, ServiceAnswer
 from ..experiences.service import Listed, listed, published_query
 from ..reference.models import Area, LifeDomain, Service
-from .models import THEME_STATUSES, Theme, ThemeSession, ThemeStory, ThemeTag, ThemeText
+from .models import THEME_STATUSES, Theme, ThemeResult, ThemeSession, ThemeStory, ThemeTag, ThemeText
 
 MODELS = {"service": Service, "area": Area, "life_domain": LifeDomain}
 
@@ -265,3 +265,52 @@ def sessions_of(*, session: Session, theme: Theme):
     return list(session.exec(select(CoSession).join(ThemeSession, ThemeSession.session_id == CoSession.id)
                              .where(ThemeSession.theme_id == theme.id, col(CoSession.status).in_(("published", "cancelled")))
                              .order_by(col(CoSession.starts_at).desc())))
+
+
+# -- Results back to the stories, and invitations through the code -------------------------
+
+@dataclass
+class ResultInput:
+    service_id: int
+    text: str
+    lang: str
+    change_status: str  # "planned" or "made"
+    review_on: date | None = None
+    session_id: int | None = None
+
+
+def post_result(*, session: Session, theme: Theme, data: ResultInput, author_id: int | None, now: datetime) -> ThemeResult:
+    """The result on the theme, and the same answer (with its review date) on every decided
+    story in it, so each family reads it with its code; the theme's status follows."""
+    if data.change_status not in ("planned", "made"):
+        raise ValueError(data.change_status)
+    story_ids = list(session.exec(select(ThemeStory.experience_id).join(Experience, Experience.id == ThemeStory.experience_id)
+                                  .where(ThemeStory.theme_id == theme.id, col(Experience.status).in_(DECIDED_STATUSES))))
+    result = ThemeResult(theme_id=theme.id, session_id=data.session_id, service_id=data.service_id, text=data.text.strip(),
+                         lang=data.lang, change_status=data.change_status, review_on=data.review_on,
+                         stories=len(story_ids), created_at=now, author_id=author_id)
+    session.add(result)
+    session.add_all(ServiceAnswer(experience_id=story_id, service_id=data.service_id, text=data.text.strip(), lang=data.lang,
+                                  change_status=data.change_status, review_on=data.review_on, created_at=now,
+                                  author_id=author_id) for story_id in story_ids)
+    theme.status, theme.updated_at = data.change_status, now
+    session.add(theme)
+    session.flush()
+    return result
+
+
+def results_of(*, session: Session, theme: Theme) -> list[tuple[ThemeResult, Service]]:
+    return list(session.exec(select(ThemeResult, Service).join(Service, Service.id == ThemeResult.service_id)
+                             .where(ThemeResult.theme_id == theme.id).order_by(col(ThemeResult.created_at).desc())))
+
+
+def invitations(*, session: Session, experience: Experience, now: datetime):
+    """Sessions still to come about a theme this story is in: (theme, session), soonest first.
+    Read by the family with its code; the organiser never learns who saw it."""
+    from ..cocreation.models import CoSession
+
+    return list(session.exec(
+        select(Theme, CoSession).join(ThemeStory, ThemeStory.theme_id == Theme.id)
+        .join(ThemeSession, ThemeSession.theme_id == Theme.id).join(CoSession, CoSession.id == ThemeSession.session_id)
+        .where(ThemeStory.experience_id == experience.id, CoSession.status == "published", CoSession.ends_at > now)
+        .order_by(CoSession.starts_at)))

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from ..accounts.models import STAFF_ROLES
 from ..moderation import service as moderation
 from ..reference.models import Area, LifeDomain, Service
 from ..web import audit
-from ..web.context import clock, locale_code, reference_choices
+from ..web.context import clock, locale_code, reference_choices, reference_names
 from ..web.db import get_session
 from ..web.login import roles_required
 from . import service
-from .forms import AddToThemeForm, RemoveFromThemeForm, ThemeForm
+from .forms import AddToThemeForm, RemoveFromThemeForm, ResultForm, ThemeForm
 from .models import STATUS_NAMES
 
 bp = Blueprint("staff_themes", __name__, url_prefix="/moderation/themes")
@@ -81,9 +82,52 @@ def edit(theme_id: int):
     form = _form_for(theme)
     if request.method == "POST" and form.validate_on_submit():
         return _save(form, theme)
-    count = service.decided_counts(session=get_session(), theme_ids=[theme.id]).get(theme.id, 0)
-    return render_template("themes/staff_edit.html", theme=theme, form=form, count=count), \
-        400 if request.method == "POST" else 200
+    return _edit_page(theme, form=form, status=400 if request.method == "POST" else 200)
+
+
+def _result_form(theme, formdata=True):
+    db = get_session()
+    # Its own prefix: the theme's form on the same page has a "lang" too (ids must be unique).
+    form = ResultForm(prefix="result") if formdata else ResultForm(formdata=None, prefix="result")
+    names = reference_names()
+    tagged = service.tags_of(session=db, theme_ids=[theme.id])[theme.id]["service"]
+    form.service.choices = [(str(s.id), names(s)) for s in tagged]
+    if not tagged:  # a theme without services may answer for any
+        from ..reference.models import Service as Svc
+        from ..reference.service import active
+
+        form.service.choices = [(str(s.id), names(s)) for s in active(Svc, session=db)]
+    form.session.choices = [("", gettext("None"))] + [(str(c.id), c.title) for c in service.sessions_of(session=db, theme=theme)]
+    if not formdata:
+        form.lang.data = locale_code()
+    return form
+
+
+def _edit_page(theme, *, form=None, result_form=None, status=200):
+    db = get_session()
+    count = service.decided_counts(session=db, theme_ids=[theme.id]).get(theme.id, 0)
+    return render_template("themes/staff_edit.html", theme=theme, form=form or _form_for(theme), count=count,
+                           result_form=result_form or _result_form(theme, formdata=False),
+                           results=service.results_of(session=db, theme=theme)), status
+
+
+@bp.route("/<id:theme_id>/result", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def post_result(theme_id: int):
+    from .models import Theme
+
+    db = get_session()
+    theme = db.get(Theme, theme_id)
+    if theme is None:
+        abort(404)
+    form = _result_form(theme)
+    if not form.validate_on_submit():
+        return _edit_page(theme, result_form=form, status=400)
+    result = service.post_result(session=db, theme=theme, author_id=g.account.id, now=clock().now(), data=service.ResultInput(
+        service_id=int(form.service.data), text=form.text.data, lang=form.lang.data, change_status=form.change_status.data,
+        review_on=form.review_on.data, session_id=int(form.session.data) if (form.session.data or "").isdigit() else None))
+    audit.record("theme_result_posted", "theme", theme.id, {"stories": result.stories, "change": result.change_status})
+    return redirect(url_for("staff_themes.edit", theme_id=theme.id) + "#result")
 
 
 def _story_and_theme(public_id: str, theme_id: str):

@@ -39,4 +39,5 @@ def detail(slug: str):
     page = service.public_page(session=db, theme=theme, min_count=setting("DISCLOSURE_MIN_COUNT"))
     text = service.texts_of(session=db, theme_ids=[theme.id], locale=locale_code()).get(theme.id)
     return render_page("themes/detail.html", page=page, text=text, labels=labels,
-                       sessions=service.sessions_of(session=db, theme=theme), status_names=STATUS_NAMES)
+                       sessions=service.sessions_of(session=db, theme=theme), status_names=STATUS_NAMES,
+                       results=service.results_of(session=db, theme=theme))
