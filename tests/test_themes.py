@@ -209,6 +209,13 @@ def test_the_sample_data_shows_themes_with_stories_and_a_session(app, client, db
     assert len(db.exec(select(ThemeSession)).all()) == 2
     page = client.get(f"/themes/{themes[0].slug}?lang=ar").get_data(as_text=True)
     assert "[SAMPLE]" in page and "Fewer than" not in page  # Arabic, so the English sentence is not there
+    from voice.themes.models import ThemeResult
+
+    result = db.exec(select(ThemeResult)).one()  # the loop closed on the theme of the past session
+    closed = db.get(Theme, result.theme_id)
+    assert closed.status == "made"
+    shown = client.get(f"/themes/{closed.slug}?lang=nb").get_data(as_text=True)
+    assert "[SAMPLE] Etter samlingen" in shown and "[SAMPLE] Nå vet vi hvem vi skal ringe." in shown
 
 
 def _session_about(app, db, theme, **fields):
@@ -276,3 +283,44 @@ def test_staff_post_the_result_back_to_every_story_and_the_family_reads_it(app, 
     assert "<svg onload" not in page
     public = client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
     assert "Alle familier får nå én fast kontaktperson" in public and "Change made" in public
+
+
+def test_a_family_says_whether_the_change_helped_and_a_moderator_reads_its_words(app, client, post, staff, csrf, db):
+    from voice.experiences.models import ChangeFeedback
+    from voice.reference.models import Service
+
+    theme = _theme(db)
+    experience, code = make_experience(app, db, story="Vi venter på NAV", domain_slugs=["housing"])
+    experience.status = "internal"
+    db.add(experience)
+    db.commit()
+    service.add_story(session=db, theme=theme, experience=experience, now=theme.created_at)
+    nav = db.exec(select(Service).where(Service.slug == "nav")).one()
+    planned = ServiceAnswer(experience_id=experience.id, service_id=nav.id, text="Vi planlegger.", change_status="planned")
+    made = ServiceAnswer(experience_id=experience.id, service_id=nav.id, text="Nå har dere én kontakt.", change_status="made")
+    db.add_all([planned, made])
+    db.commit()
+    page = post("/experiences/mine?lang=en", {"code": code}).get_data(as_text=True)
+    assert page.count("Did the change help?") == 1  # only under the change made
+    answer = {"code": code, "answer": str(made.id), "verdict": "partly", "text": "Bedre, men fortsatt tregt " + XSS, "lang": "nb"}
+    assert post("/experiences/mine/helped?lang=en", {**answer, "verdict": ""}, token_from="/experiences/mine").status_code == 400
+    saved = post("/experiences/mine/helped?lang=en", answer, token_from="/experiences/mine")
+    assert saved.status_code == 200 and "Thank you. Your answer was saved." in saved.get_data(as_text=True)
+    assert "You answered: Partly." in saved.get_data(as_text=True)
+    # Not about a change made, or not this family's answer: refused.
+    assert post("/experiences/mine/helped", {**answer, "answer": str(planned.id)}, token_from="/experiences/mine").status_code == 400
+    assert post("/experiences/mine/helped", {**answer, "code": "A" * 16}, token_from="/experiences/mine").status_code == 400
+    # A second answer replaces the first; the words wait for a moderator.
+    post("/experiences/mine/helped", {**answer, "verdict": "yes"}, token_from="/experiences/mine")
+    db.expire_all()
+    feedback = db.exec(select(ChangeFeedback)).one()
+    assert (feedback.verdict, feedback.text_status) == ("yes", "new")
+    assert "Bedre, men fortsatt tregt" not in client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
+    staff("moderator")
+    queue = client.get("/moderation/?lang=en").get_data(as_text=True)
+    assert "Bedre, men fortsatt tregt &lt;svg" in queue and "<svg onload" not in queue
+    token = csrf("/moderation/")
+    assert client.post(f"/moderation/feedback/{feedback.id}/published", data={"csrf_token": token}).status_code == 302
+    assert db.exec(select(AuditEntry).where(AuditEntry.action == "feedback_published")).one()
+    public = client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
+    assert "What families say about the change" in public and "Bedre, men fortsatt tregt &lt;svg" in public

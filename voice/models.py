@@ -2,6 +2,7 @@
 from .accounts.models import AuditEntry, Invitation, LoginAttempt, User, UserSession  # noqa: F401
 from .cocreation.models import CoSession, SessionPartner, SessionService, Signup  # noqa: F401
 from .experiences.models import (  # noqa: F401
+    ChangeFeedback,  # noqa: F401
     Experience,
     ExperienceContact,
     ExperienceDomain,

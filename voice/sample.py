@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from .clock import oslo_date
-from .experiences.models import ServiceAnswer
+from .experiences.models import ChangeFeedback, ServiceAnswer
 from .experiences.service import NewExperience, create_experience
 from .experiences.service import listed as experiences_listed
 from .figures.sample import add_sample_figures
@@ -153,5 +153,15 @@ def load_sample_themes(*, session: Session, now: datetime) -> int:
         about = session.exec(select(CoSession).where(CoSession.title == session_title)).first()
         if about is not None:
             session.add(ThemeSession(theme_id=theme.id, session_id=about.id))
+        if about is not None and about.outcome:  # the loop closed: the result back, and a family's answer
+            session.flush()
+            nav = session.exec(select(Service).where(Service.slug == "nav")).one()
+            themes.post_result(session=session, theme=theme, author_id=None, now=now, data=themes.ResultInput(
+                service_id=nav.id, lang="nb", change_status="made", review_on=oslo_date(now) + timedelta(days=90),
+                session_id=about.id, text="[SAMPLE] Etter samlingen får hver familie på Kattem én fast kontaktperson."))
+            answers = session.exec(select(ServiceAnswer).where(ServiceAnswer.text.startswith("[SAMPLE] Etter"))).all()
+            for answer, (verdict, words) in zip(answers, [("yes", "[SAMPLE] Nå vet vi hvem vi skal ringe."), ("too_early", "")]):
+                session.add(ChangeFeedback(experience_id=answer.experience_id, answer_id=answer.id, verdict=verdict, text=words,
+                                           text_status="published" if words else "internal", created_at=now, updated_at=now))
     session.flush()
     return len(THEMES)

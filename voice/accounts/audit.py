@@ -55,6 +55,9 @@ ACTION_NAMES = {
     "story_added_to_theme": N_("Story added to a theme"),
     "story_removed_from_theme": N_("Story taken out of a theme"),
     "theme_result_posted": N_("Result posted back to a theme's stories"),
+    "feedback_published": N_("A family's words about a change published"),
+    "feedback_internal": N_("A family's words about a change kept internal"),
+    "feedback_rejected": N_("A family's words about a change rejected"),
 }
 
 APPEND_ONLY_SQL = {

@@ -16,7 +16,7 @@ from ..forms import (
     story_language_choices,
     strip_text,
 )
-from .labels import REPORT_LABELS
+from .labels import REPORT_LABELS, VERDICT_LABELS
 from .models import REPORT_REASONS
 
 LISTENED_CHOICES = [("yes", _l("Yes")), ("partly", _l("Partly")), ("no", _l("No"))]
@@ -105,3 +105,17 @@ class ReportForm(VoiceForm):
                         validators=[InputRequired(message=_l("Choose what is wrong."))])
     comment = TextAreaField(_l("Tell us more (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)])
     website = HoneypotField(_l("Leave this field empty"))
+
+
+VERDICT_CHOICES = list(VERDICT_LABELS.items())
+
+
+class HelpedForm(ReceiptForm):
+    """Did the change help? Sent with the code, like everything a family does with its story."""
+
+    answer = HiddenField(validators=[InputRequired()])
+    verdict = RadioField(_l("Did the change help your family?"), choices=VERDICT_CHOICES,
+                         validators=[InputRequired(message=_l("Choose an answer."))])
+    text = TextAreaField(_l("Tell us more (optional)"), filters=[strip_text],
+                         validators=[Optional(), Length(max=1000)])
+    lang = SelectField(_l("Which language did you write in?"), choices=story_language_choices)

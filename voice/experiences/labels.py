@@ -16,6 +16,7 @@ USEFULNESS_LABELS = {
     None: _l("I don't know"),
 }
 LISTENED_LABELS = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No"), None: _l("Not answered")}
+VERDICT_LABELS = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No"), "too_early": _l("It is too early to say")}
 CHANGE_LABELS = {"none": None, "planned": _l("Change planned"), "made": _l("Change made")}
 PII_LABELS = {
     "national_id": _l("national identity number (fødselsnummer or D-number)"),

@@ -12,6 +12,8 @@ STATUSES = ("new", "published", "internal", "rejected")
 DECIDED_STATUSES = ("published", "internal")  # read by staff and counted in the figures
 LISTENED = ("yes", "partly", "no")
 CHANGE_STATUSES = ("none", "planned", "made")
+VERDICTS = ("yes", "partly", "no", "too_early")  # did the change help? (the family's answer)
+FEEDBACK_TEXT_STATUSES = ("new", "published", "internal", "rejected")
 REPORT_REASONS = ("identifies", "offensive", "untrue", "other")
 USEFULNESS_MAX = 5  # 5 very useful ... 1 not useful at all; NULL is "don't know"
 EXPLAINED_MAX = 6  # 6 means "six or more"
@@ -164,3 +166,21 @@ class ShownCode(SQLModel, table=True):
     consent: bool = Field(default=False)  # what the thank-you page says next
     has_contact: bool = Field(default=False)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class ChangeFeedback(SQLModel, table=True):
+    """A family's answer, with its code and without its name, to "did the change help?" once a
+    service marked a change made; the line of text waits for a moderator like a story."""
+
+    __tablename__ = "change_feedback"
+    __table_args__ = (one_of("verdict", VERDICTS, table="change_feedback"),
+                      one_of("text_status", FEEDBACK_TEXT_STATUSES, table="change_feedback"))
+    id: int | None = Field(default=None, primary_key=True)
+    experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", index=True)
+    answer_id: int = Field(foreign_key="service_answer.id", ondelete="CASCADE", unique=True)
+    verdict: str = Field(max_length=16)
+    text: str = Field(default="", max_length=1000)
+    text_lang: str = Field(default="nb", max_length=16)
+    text_status: str = Field(default="new", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -22,7 +22,17 @@ from ..hashing import SecretHasher
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import by_slugs
 from . import receipt, tally_hook
-from .models import Experience, ExperienceContact, ExperienceDomain, ExperienceService, FollowUp, ServiceAnswer, StoryReport
+from .models import (
+    VERDICTS,
+    ChangeFeedback,
+    Experience,
+    ExperienceContact,
+    ExperienceDomain,
+    ExperienceService,
+    FollowUp,
+    ServiceAnswer,
+    StoryReport,
+)
 
 # Every write to an experience keeps the figures' tally in step (see tally_hook).
 tally_hook.install()
@@ -296,3 +306,30 @@ def report_story(*, session: Session, experience: Experience, reason: str, comme
         experience.is_hidden = True
     session.add(experience)
     return hides
+
+
+class NotAChangeMade(ValueError):
+    """The answer is not this story's, or no change was marked made on it."""
+
+
+def tell_if_it_helped(*, session: Session, experience: Experience, answer_id: int, verdict: str, text: str, lang: str,
+                      now: datetime) -> ChangeFeedback:
+    """The family's answer to "did the change help?" (one per answer; a new one replaces it).
+    A new or changed line of text waits for a moderator again."""
+    answer = session.get(ServiceAnswer, answer_id)
+    if answer is None or answer.experience_id != experience.id or answer.change_status != "made" or verdict not in VERDICTS:
+        raise NotAChangeMade(answer_id)
+    found = session.exec(select(ChangeFeedback).where(ChangeFeedback.answer_id == answer_id)).first()
+    feedback = found or ChangeFeedback(experience_id=experience.id, answer_id=answer_id, verdict=verdict, created_at=now)
+    text = text.strip()
+    if found is None or text != feedback.text:
+        feedback.text_status = "new" if text else "internal"
+    feedback.verdict, feedback.text, feedback.text_lang, feedback.updated_at = verdict, text, lang, now
+    session.add(feedback)
+    session.flush()
+    return feedback
+
+
+def feedback_for(*, session: Session, experience: Experience) -> dict[int, ChangeFeedback]:
+    """This story's answers to "did it help?", by the answer they are about."""
+    return {f.answer_id: f for f in session.exec(select(ChangeFeedback).where(ChangeFeedback.experience_id == experience.id))}

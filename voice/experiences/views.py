@@ -19,7 +19,7 @@ from ..web.db import get_session
 from ..web.limits import counts_against_limits, family_form
 from ..web.templating import wants_fragment
 from . import labels, receipt, service, shown_code
-from .forms import CodeByEmailForm, DeleteForm, ExperienceForm, FollowUpForm, ReceiptForm
+from .forms import CodeByEmailForm, DeleteForm, ExperienceForm, FollowUpForm, HelpedForm, ReceiptForm
 from .send_code import EmailCodeSender
 
 bp = Blueprint("experiences", __name__, url_prefix="/experiences")
@@ -180,12 +180,14 @@ def receipt_hide():
     return response
 
 
-def _status_page(view, form=None, message=None, status=200):
+def _status_page(view, form=None, message=None, status=200, helped_form=None):
     return (
         render_template(
             "experiences/status.html",
             view=view,
             invitations=themes.invitations(session=get_session(), experience=view.experience, now=clock().now()),
+            feedback=service.feedback_for(session=get_session(), experience=view.experience),
+            helped_form=helped_form or HelpedForm(formdata=None, code=(form.code.data if form else ""), lang=locale_code()),
             follow_up_form=form or FollowUpForm(story_max=_story_max(), formdata=None),
             message=message,
             labels=labels,
@@ -230,6 +232,27 @@ def follow_up():
     service.add_follow_up(session=session, experience=experience, text=form.text.data, lang=form.lang.data)
     fresh = FollowUpForm(story_max=_story_max(), formdata=None, code=form.code.data, lang=form.lang.data)
     return _status_page(service.load_view(session=session, experience=experience), fresh, message="follow_up_added")
+
+
+@bp.route("/mine/helped", methods=["POST"])
+@receipt_limit
+def helped():
+    """The family answers "did the change help?" about an answer marked "change made"."""
+    form = HelpedForm()
+    session = get_session()
+    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "", hasher=hasher())
+    if experience is None:
+        return _not_found(ReceiptForm(formdata=None, code=form.code.data))
+    view = service.load_view(session=session, experience=experience)
+    follow_up_form = FollowUpForm(story_max=_story_max(), formdata=None, code=form.code.data, lang=locale_code())
+    if not form.validate_on_submit() or not (form.answer.data or "").isdigit() or len(form.answer.data) > 9:
+        return _status_page(view, follow_up_form, status=400, helped_form=form)
+    try:
+        service.tell_if_it_helped(session=session, experience=experience, answer_id=int(form.answer.data),
+                                  verdict=form.verdict.data, text=form.text.data or "", lang=form.lang.data, now=clock().now())
+    except service.NotAChangeMade:
+        abort(400)
+    return _status_page(view, follow_up_form, message="helped_saved")
 
 
 @bp.route("/mine/delete", methods=["POST"])

@@ -8,7 +8,15 @@ from sqlmodel import Session, col, select
 
 from ..accounts.models import User
 from ..accounts.service import active_staff, staff_for_digest
-from ..experiences.models import CHANGE_STATUSES, Experience, ExperienceDomain, ExperienceService, ServiceAnswer, StoryReport
+from ..experiences.models import (
+    CHANGE_STATUSES,
+    ChangeFeedback,
+    Experience,
+    ExperienceDomain,
+    ExperienceService,
+    ServiceAnswer,
+    StoryReport,
+)
 from ..experiences.service import Listed, listed
 from ..links import LinkBuilder
 from ..mail.service import queue_mail
@@ -176,3 +184,18 @@ def tell_about_hidden_story(*, session: Session, experience: Experience, links: 
                 "link": links("moderation.experience", public_id=experience.public_id)})
             told += 1
     return told
+
+
+def waiting_feedback(*, session: Session, user: User, limit: int = 50) -> list[tuple[ChangeFeedback, Experience]]:
+    """Families' lines about whether a change helped, not read yet (never of a story this user may not see)."""
+    query = _concern_filter(select(ChangeFeedback, Experience).join(Experience, Experience.id == ChangeFeedback.experience_id)
+                            .where(ChangeFeedback.text_status == "new"), user)
+    return list(session.exec(query.order_by(ChangeFeedback.updated_at).limit(limit)))
+
+
+def decide_feedback(*, session: Session, feedback: ChangeFeedback, decision: str) -> None:
+    """Publish the line (with the story's theme), keep it internal, or reject it."""
+    if decision not in ("published", "internal", "rejected"):
+        raise ValueError(decision)
+    feedback.text_status = decision
+    session.add(feedback)

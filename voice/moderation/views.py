@@ -7,6 +7,7 @@ from flask_babel import gettext
 from .. import pii
 from ..accounts.models import STAFF_ROLES
 from ..experiences import labels
+from ..experiences.models import Experience
 from ..experiences.service import load_view
 from ..forms import PurposeForm
 from ..jobs import tasks
@@ -39,7 +40,25 @@ DOWNLOAD_TYPES = {"csv": "text/csv", "json": "application/json",
 @bp.route("/")
 @roles_required(*STAFF_ROLES)
 def queue():
-    return render_template("moderation/queue.html", items=service.queue(session=get_session(), user=g.account), labels=labels)
+    db = get_session()
+    return render_template("moderation/queue.html", items=service.queue(session=db, user=g.account), labels=labels,
+                           feedback=service.waiting_feedback(session=db, user=g.account))
+
+
+@bp.route("/feedback/<id:feedback_id>/<any(published, internal, rejected):decision>", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def feedback(feedback_id: int, decision: str):
+    from ..experiences.models import ChangeFeedback
+    from ..forms import VoiceForm
+
+    db = get_session()
+    found = db.get(ChangeFeedback, feedback_id)
+    if found is None or not VoiceForm().validate_on_submit():
+        abort(404 if found is None else 400)
+    _experience_or_404(db.get(Experience, found.experience_id).public_id)  # may this user see the story?
+    service.decide_feedback(session=db, feedback=found, decision=decision)
+    audit.record(f"feedback_{decision}", "experience", found.experience_id)
+    return redirect(url_for("moderation.queue") + "#feedback")
 
 
 def _experience_or_404(public_id: str):

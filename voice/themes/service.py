@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from ..experiences.models import DECIDED_STATUSES, Experience, ExperienceDomain, ExperienceService, ServiceAnswer
+from ..experiences.models import DECIDED_STATUSES, ChangeFeedback, Experience, ExperienceDomain, ExperienceService, ServiceAnswer
 from ..experiences.service import Listed, listed, published_query
 from ..reference.models import Area, LifeDomain, Service
 from .models import THEME_STATUSES, Theme, ThemeResult, ThemeSession, ThemeStory, ThemeTag, ThemeText
@@ -314,3 +314,12 @@ def invitations(*, session: Session, experience: Experience, now: datetime):
         .join(ThemeSession, ThemeSession.theme_id == Theme.id).join(CoSession, CoSession.id == ThemeSession.session_id)
         .where(ThemeStory.experience_id == experience.id, CoSession.status == "published", CoSession.ends_at > now)
         .order_by(CoSession.starts_at)))
+
+
+def family_words(*, session: Session, theme: Theme, limit: int = 20) -> list[ChangeFeedback]:
+    """What families said about whether the change helped, as moderators published it, for
+    stories in this theme (the family's story itself need not be public)."""
+    return list(session.exec(
+        select(ChangeFeedback).join(ThemeStory, ThemeStory.experience_id == ChangeFeedback.experience_id)
+        .where(ThemeStory.theme_id == theme.id, ChangeFeedback.text_status == "published", ChangeFeedback.text != "")
+        .order_by(col(ChangeFeedback.updated_at).desc()).limit(limit)))

@@ -40,4 +40,5 @@ def detail(slug: str):
     text = service.texts_of(session=db, theme_ids=[theme.id], locale=locale_code()).get(theme.id)
     return render_page("themes/detail.html", page=page, text=text, labels=labels,
                        sessions=service.sessions_of(session=db, theme=theme), status_names=STATUS_NAMES,
-                       results=service.results_of(session=db, theme=theme))
+                       results=service.results_of(session=db, theme=theme),
+                       family_words=service.family_words(session=db, theme=theme))
