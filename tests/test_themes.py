@@ -324,3 +324,49 @@ def test_a_family_says_whether_the_change_helped_and_a_moderator_reads_its_words
     assert db.exec(select(AuditEntry).where(AuditEntry.action == "feedback_published")).one()
     public = client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
     assert "What families say about the change" in public and "Bedre, men fortsatt tregt &lt;svg" in public
+
+
+def test_a_family_that_asked_hears_by_email_of_a_meeting_about_its_theme_and_can_stop_it(app, client, post, staff, csrf, db):
+    from voice.experiences.models import Experience, ExperienceContact
+    from voice.mail.models import OutboxMessage
+
+    from .test_experiences import FORM, valid_form
+
+    asked = post(FORM + "?lang=en", valid_form(invite_me="y"), follow_redirects=True)
+    assert asked.status_code == 400 and "Write your e-mail address above, or untick this." in asked.get_data(as_text=True)
+    family = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', family.get(FORM).get_data(as_text=True)).group(1)
+    sent = family.post(FORM + "?lang=ar", data={**valid_form(email="amina@example.no", invite_me="y", form_token="t" * 30),
+                                                "csrf_token": token}, follow_redirects=True)
+    code = "".join(re.findall(r"<span>([0-9A-Z]{4})</span>", sent.get_data(as_text=True)))
+    post(FORM, valid_form(email="other@example.no", form_token="u" * 30))  # gave an address, did not ask
+    db.expire_all()
+    assert db.exec(select(ExperienceContact).where(ExperienceContact.email == "amina@example.no")).one().invite_me is True
+    theme = _theme(db)
+    for experience in db.exec(select(Experience)).all():
+        experience.status = "internal"
+        db.add(experience)
+        db.flush()
+        service.add_story(session=db, theme=theme, experience=experience, now=theme.created_at)
+    db.commit()
+
+    def publish(title):
+        staff("moderator")
+        token = csrf("/organise/new")
+        form = {"csrf_token": token, "title": title, "description": "Kom.", "kind": "meeting-place", "venue": "Saupstad senter",
+                "day": "2030-03-01", "start_time": "16:00", "end_time": "18:00", "capacity": "10", "area": "saupstad",
+                "text_lang": "nb", "repeat_weeks": "1", "languages": ["nb"], "themes": [str(theme.id)]}
+        assert client.post("/organise/new?lang=en", data=form).status_code == 302
+        db.expire_all()
+        return db.exec(select(OutboxMessage).where(OutboxMessage.subject.contains(title))).all()
+
+    mails = publish("Bolig sammen")
+    assert [m.to_address for m in mails] == ["amina@example.no"]
+    assert "Venter på svar fra NAV om bolig" in mails[0].text_body and "Bolig sammen" in mails[0].text_body
+    assert '<html lang="ar" dir="rtl">' in mails[0].html_body
+    # Stopped from the story page with the code: the next meeting sends nothing.
+    page = family.post("/experiences/mine?lang=en", data={"code": code, "csrf_token": token}).get_data(as_text=True)
+    assert "Stop these e-mails" in page
+    stopped = family.post("/experiences/mine/stop-invitations?lang=en", data={"code": code, "csrf_token": token})
+    assert "We will not send you e-mails about meetings any more." in stopped.get_data(as_text=True)
+    assert publish("Bolig igjen") == []

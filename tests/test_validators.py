@@ -110,7 +110,7 @@ CONTEXT = {"name": "Amina", "title": "Familiekafé, Saupstad", "when": datetime(
            "link": "http://127.0.0.1:5000/x", "manage": "http://127.0.0.1:5000/sessions/signup/t", "reason": "Sykdom",
            "code": "7KQM-3XA9-PT2D-8HWN", "adults": 1, "children": 2, "childcare": True, "accessibility": "Rampe",
            "interpreter": "العربية", "other_interpreter": False, "count": 3, "stories": [], "serious": 0,
-           "role": "moderator", "public_id": "abc", "reports": 3, "waiting": 4}
+           "role": "moderator", "public_id": "abc", "reports": 3, "waiting": 4, "theme": "Bolig, NAV"}
 
 
 @pytest.mark.parametrize("lang", ["nb", "ar"])

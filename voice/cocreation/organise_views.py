@@ -65,6 +65,8 @@ def new():
             theme_ids=[int(t) for t in form.themes.data or [] if t.isdigit() and len(t) < 10],
         ))
         audit.record("session_created", "session", cosessions[0].public_id, {"count": len(cosessions), "status": cosessions[0].status})
+        if cosessions[0].status == "published":  # a weekly series: one e-mail, about its first meeting
+            themes.invite_by_email(session=db, cosession=cosessions[0], links=links())
         return redirect(url_for("organise.manage", public_id=cosessions[0].public_id))
     return render_template("cocreation/organise/new.html", form=form), 400 if request.method == "POST" else 200
 
@@ -105,6 +107,7 @@ def approve(public_id: str):
         abort(400)
     service.approve(session=get_session(), cosession=cosession, staff=g.account)
     audit.record("session_approved", "session", cosession.public_id)
+    themes.invite_by_email(session=get_session(), cosession=cosession, links=links())  # families who asked to hear
     return redirect(url_for("organise.manage", public_id=cosession.public_id))
 
 

@@ -47,9 +47,14 @@ class ExperienceForm(ContactFieldsMixin, VoiceForm):
     consent_publish = BooleanField(_l("Yes, the municipality may publish my story without my name, after removing details that could identify me."))
     phone = LineField(_l("Phone number (optional)"), filters=[strip_text], validators=[Optional(), Length(max=32)])
     email = LineField(_l("E-mail address (optional)"), filters=[strip_text], validators=[Optional(), Length(max=254)])
+    invite_me = BooleanField(_l("Also tell me by e-mail when there is a meeting about what I told"))
     pii_checked = HiddenField()
     form_token = HiddenField(validators=[Optional(), Length(max=64)])
     website = HoneypotField(_l("Leave this field empty"))
+
+    def validate_invite_me(self, field):
+        if field.data and not (self.email.data or "").strip():
+            raise ValidationError(_l("Write your e-mail address above, or untick this."))
 
     def __init__(self, *args, story_max: int, **kwargs):
         super().__init__(*args, **kwargs)

@@ -105,6 +105,7 @@ class ExperienceContact(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=254)
     delete_after: date = Field(index=True)
+    invite_me: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})  # e-mail about meetings on its themes
 
 
 class FollowUp(SQLModel, table=True):

@@ -55,6 +55,7 @@ class NewExperience:
     consent_publish: bool = False
     phone: str | None = None
     email: str | None = None
+    invite_me: bool = False  # e-mail about meetings on the themes this story joins (needs the e-mail)
 
 
 class AlreadySubmitted(Exception):
@@ -114,7 +115,7 @@ def create_experience(
     experience.domain_links = [ExperienceDomain(domain_id=d.id) for d in domains]
     if data.phone or data.email:
         experience.contact = ExperienceContact(
-            phone=data.phone or None, email=data.email or None,
+            phone=data.phone or None, email=data.email or None, invite_me=bool(data.invite_me and data.email),
             delete_after=contact_delete_after(oslo_date(now), contact_retention_days),
         )
     session.add(experience)
@@ -222,14 +223,24 @@ class ExperienceView:
     follow_ups: list[FollowUp]
     answers: list[tuple[ServiceAnswer, Service]]
     has_contact: bool
+    invited_by_email: bool = False
 
 
 def load_view(*, session: Session, experience: Experience) -> ExperienceView:
     eid = experience.id
     item = listed(session, [experience], with_answers=True)[0]
     follow_ups = session.exec(select(FollowUp).where(FollowUp.experience_id == eid).order_by(FollowUp.created_at)).all()
-    has_contact = session.exec(select(ExperienceContact.id).where(ExperienceContact.experience_id == eid)).first()
-    return ExperienceView(experience, item.services, item.domains, item.area, list(follow_ups), item.answers, bool(has_contact))
+    contact = session.exec(select(ExperienceContact).where(ExperienceContact.experience_id == eid)).first()
+    return ExperienceView(experience, item.services, item.domains, item.area, list(follow_ups), item.answers, contact is not None,
+                          bool(contact and contact.invite_me and contact.email))
+
+
+def stop_invitations(*, session: Session, experience: Experience) -> None:
+    """The family no longer wants e-mail about meetings (from its story page, with its code)."""
+    contact = session.exec(select(ExperienceContact).where(ExperienceContact.experience_id == experience.id)).first()
+    if contact is not None:
+        contact.invite_me = False
+        session.add(contact)
 
 
 # -- The family's own experience ----------------------------------------------------------

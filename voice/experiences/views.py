@@ -60,6 +60,7 @@ def _to_new_experience(form: ExperienceForm) -> service.NewExperience:
         consent_publish=bool(form.consent_publish.data),
         phone=form.phone.data or None,
         email=form.email.data or None,
+        invite_me=bool(form.invite_me.data),
     )
 
 
@@ -253,6 +254,19 @@ def helped():
     except service.NotAChangeMade:
         abort(400)
     return _status_page(view, follow_up_form, message="helped_saved")
+
+
+@bp.route("/mine/stop-invitations", methods=["POST"])
+@receipt_limit
+def stop_invitations():
+    form = DeleteForm()
+    session = get_session()
+    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "", hasher=hasher())
+    if experience is None or not form.validate_on_submit():
+        return _not_found(ReceiptForm(formdata=None, code=form.code.data))
+    service.stop_invitations(session=session, experience=experience)
+    follow_up_form = FollowUpForm(story_max=_story_max(), formdata=None, code=form.code.data, lang=locale_code())
+    return _status_page(service.load_view(session=session, experience=experience), follow_up_form, message="invitations_stopped")
 
 
 @bp.route("/mine/delete", methods=["POST"])

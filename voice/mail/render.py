@@ -23,6 +23,7 @@ SUBJECTS = {
     "session_cancelled": N_("Cancelled: %(title)s"),
     "story_hidden": N_("A story was hidden after reports"),
     "receipt_code": N_("Your receipt code for Voice"),
+    "session_invitation": N_("A meeting about what you told us: %(title)s"),
 }
 
 

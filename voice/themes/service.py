@@ -323,3 +323,28 @@ def family_words(*, session: Session, theme: Theme, limit: int = 20) -> list[Cha
         select(ChangeFeedback).join(ThemeStory, ThemeStory.experience_id == ChangeFeedback.experience_id)
         .where(ThemeStory.theme_id == theme.id, ChangeFeedback.text_status == "published", ChangeFeedback.text != "")
         .order_by(col(ChangeFeedback.updated_at).desc()).limit(limit)))
+
+
+def invite_by_email(*, session: Session, cosession, links) -> int:
+    """When a session about themes is published: an e-mail to each family that asked for it,
+    with a story in one of those themes, in the language it used (the organiser sees nothing
+    of this). Returns how many were queued."""
+    from ..experiences.models import ExperienceContact
+    from ..mail.service import queue_mail
+
+    rows = session.exec(
+        select(ExperienceContact.email, Experience.page_lang, Theme.title).distinct()
+        .join(Experience, Experience.id == ExperienceContact.experience_id)
+        .join(ThemeStory, ThemeStory.experience_id == Experience.id)
+        .join(ThemeSession, ThemeSession.theme_id == ThemeStory.theme_id)
+        .join(Theme, Theme.id == ThemeSession.theme_id)
+        .where(ThemeSession.session_id == cosession.id, ExperienceContact.invite_me == True,  # noqa: E712
+               col(ExperienceContact.email).is_not(None))).all()
+    told: dict[str, tuple[str, str]] = {}
+    for email, lang, title in rows:
+        told.setdefault(email, (lang, title))  # one e-mail per address, whatever the number of its stories
+    for email, (lang, title) in told.items():
+        queue_mail(session=session, to=email, template="session_invitation", locale=lang or "nb",
+                   context={"title": cosession.title, "theme": title, "when": cosession.starts_at, "ends": cosession.ends_at,
+                            "venue": cosession.venue, "link": links("cocreation.detail", public_id=cosession.public_id)})
+    return len(told)
