@@ -181,6 +181,11 @@ def receipt_hide():
     return response
 
 
+def _story_of(form):
+    """The story whose code a follow-up form carries (None for a wrong or unknown code)."""
+    return service.find_by_receipt(session=get_session(), typed_code=form.code.data or "", hasher=hasher())
+
+
 def _status_page(view, form=None, message=None, status=200, helped_form=None):
     return (
         render_template(
@@ -224,7 +229,7 @@ def mine():
 def follow_up():
     form = FollowUpForm(story_max=_story_max())
     session = get_session()
-    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "", hasher=hasher())
+    experience = _story_of(form)
     if experience is None:
         lookup = ReceiptForm(formdata=None, code=form.code.data)
         return _not_found(lookup)
@@ -241,7 +246,7 @@ def helped():
     """The family answers "did the change help?" about an answer marked "change made"."""
     form = HelpedForm()
     session = get_session()
-    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "", hasher=hasher())
+    experience = _story_of(form)
     if experience is None:
         return _not_found(ReceiptForm(formdata=None, code=form.code.data))
     view = service.load_view(session=session, experience=experience)
@@ -261,7 +266,7 @@ def helped():
 def stop_invitations():
     form = DeleteForm()
     session = get_session()
-    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "", hasher=hasher())
+    experience = _story_of(form)
     if experience is None or not form.validate_on_submit():
         return _not_found(ReceiptForm(formdata=None, code=form.code.data))
     service.stop_invitations(session=session, experience=experience)
@@ -274,7 +279,7 @@ def stop_invitations():
 def delete():
     form = DeleteForm()
     session = get_session()
-    experience = service.find_by_receipt(session=session, typed_code=form.code.data or "", hasher=hasher())
+    experience = _story_of(form)
     if experience is None or not form.validate_on_submit():
         return _not_found(ReceiptForm(formdata=None, code=form.code.data))
     if form.confirm.data != "yes":
