@@ -303,10 +303,14 @@ def test_a_family_says_whether_the_change_helped_and_a_moderator_reads_its_words
     page = post("/experiences/mine?lang=en", {"code": code}).get_data(as_text=True)
     assert page.count("Did the change help?") == 1  # only under the change made
     answer = {"code": code, "answer": str(made.id), "verdict": "partly", "text": "Bedre, men fortsatt tregt " + XSS, "lang": "nb"}
-    assert post("/experiences/mine/helped?lang=en", {**answer, "verdict": ""}, token_from="/experiences/mine").status_code == 400
+    missing = post("/experiences/mine/helped?lang=en", {**answer, "verdict": ""}, token_from="/experiences/mine")
+    assert missing.status_code == 400
+    assert "There is a problem" in missing.get_data(as_text=True) and "Choose an answer." in missing.get_data(as_text=True)
+    assert "Bedre, men fortsatt tregt" in missing.get_data(as_text=True)  # what was typed is kept
     saved = post("/experiences/mine/helped?lang=en", answer, token_from="/experiences/mine")
     assert saved.status_code == 200 and "Thank you. Your answer was saved." in saved.get_data(as_text=True)
     assert "You answered: Partly." in saved.get_data(as_text=True)
+    assert re.search(r'name="verdict" value="partly" checked', saved.get_data(as_text=True))  # the answer given is ticked
     # Not about a change made, or not this family's answer: refused.
     assert post("/experiences/mine/helped", {**answer, "answer": str(planned.id)}, token_from="/experiences/mine").status_code == 400
     assert post("/experiences/mine/helped", {**answer, "code": "A" * 16}, token_from="/experiences/mine").status_code == 400

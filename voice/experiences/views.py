@@ -186,14 +186,31 @@ def _story_of(form):
     return service.find_by_receipt(session=get_session(), typed_code=form.code.data or "", hasher=hasher())
 
 
+def _helped_forms(view, feedback, code: str, sent=None) -> dict:
+    """A "did it help?" form for each answer marked change made, with the family's earlier
+    answer ticked; the one just sent back with its messages when it had a mistake."""
+    forms = {}
+    for answer, _service in view.answers:
+        if answer.change_status != "made":
+            continue
+        if sent is not None and sent.answer.data == str(answer.id):
+            forms[answer.id] = sent
+            continue
+        given = feedback.get(answer.id)
+        forms[answer.id] = HelpedForm(formdata=None, code=code, verdict=given.verdict if given else None,
+                                      text=given.text if given else "", lang=given.text_lang if given else locale_code())
+    return forms
+
+
 def _status_page(view, form=None, message=None, status=200, helped_form=None):
+    feedback = service.feedback_for(session=get_session(), experience=view.experience)
     return (
         render_template(
             "experiences/status.html",
             view=view,
             invitations=themes.invitations(session=get_session(), experience=view.experience, now=clock().now()),
-            feedback=service.feedback_for(session=get_session(), experience=view.experience),
-            helped_form=helped_form or HelpedForm(formdata=None, code=(form.code.data if form else ""), lang=locale_code()),
+            feedback=feedback,
+            helped_forms=_helped_forms(view, feedback, form.code.data if form else "", helped_form),
             follow_up_form=form or FollowUpForm(story_max=_story_max(), formdata=None),
             message=message,
             labels=labels,
