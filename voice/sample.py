@@ -119,7 +119,9 @@ def load_sample_data(*, session: Session, now: datetime, hasher: SecretHasher) -
     session.flush()  # moderated ones count in the figures (the experiences' write hook)
     load_sample_sessions(session=session, now=now)
     load_sample_themes(session=session, now=now)
-    return len(STORIES) + add_sample_figures(session=session, now=now)
+    added = add_sample_figures(session=session, now=now)
+    add_sample_loop(session=session, now=now)
+    return len(STORIES) + added
 
 
 # (title, description, status, services, domains, texts, the sample session about it)
@@ -165,3 +167,52 @@ def load_sample_themes(*, session: Session, now: datetime) -> int:
                                            text_status="published" if words else "internal", created_at=now, updated_at=now))
     session.flush()
     return len(THEMES)
+
+
+# How families answer "did it help?" in the sample (weights).
+_VERDICTS = (("yes", 50), ("partly", 20), ("no", 22), ("too_early", 8))
+
+
+def add_sample_loop(*, session: Session, now: datetime, seed: int = 2027) -> int:
+    """So the figures show the loop: some of the figures' sample stories join the sample themes
+    they fit, and the families behind the sample answers marked "change made" answer "did it
+    help?", most of them in the quarter of 120 days ago (published by now). Returns the answers."""
+    import random
+
+    from .experiences.models import Experience, ExperienceDomain, ExperienceService
+    from .figures.periods import Period
+    from .reference.models import LifeDomain
+    from .themes.models import Theme, ThemeStory
+
+    rnd = random.Random(seed)
+    figures_sample = select(Experience.id).where(Experience.receipt_locator == "SAMPLE00")
+    services = {}
+    for experience_id, slug in session.exec(select(ExperienceService.experience_id, Service.slug)
+                                            .join(Service, Service.id == ExperienceService.service_id)
+                                            .where(ExperienceService.experience_id.in_(figures_sample))):
+        services.setdefault(experience_id, set()).add(slug)
+    domains = {}
+    for experience_id, slug in session.exec(select(ExperienceDomain.experience_id, LifeDomain.slug)
+                                            .join(LifeDomain, LifeDomain.id == ExperienceDomain.domain_id)
+                                            .where(ExperienceDomain.experience_id.in_(figures_sample))):
+        domains.setdefault(experience_id, set()).add(slug)
+    for title, _description, _status, theme_services, theme_domains, _texts, _session_title in THEMES:
+        theme = session.exec(select(Theme).where(Theme.title == title)).one()
+        for experience_id in sorted(services):
+            fits = services[experience_id] & set(theme_services) and (domains.get(experience_id, set()) & set(theme_domains)
+                                                                      or rnd.random() < 0.3)
+            if fits and rnd.random() < 0.8:
+                session.add(ThemeStory(theme_id=theme.id, experience_id=experience_id, added_at=now))
+    quarter = Period.containing("quarter", now - timedelta(days=120))
+    answers = session.exec(select(ServiceAnswer).where(ServiceAnswer.change_status == "made",
+                                                       ServiceAnswer.experience_id.in_(figures_sample))
+                           .order_by(ServiceAnswer.id)).all()
+    for answer in answers:
+        start = max(answer.created_at + timedelta(days=1), quarter.start_utc)
+        end = max(start + timedelta(days=1), quarter.end_utc)
+        given = min(now, start + (end - start) * rnd.random())
+        verdict = rnd.choices(*zip(*_VERDICTS))[0]
+        session.add(ChangeFeedback(experience_id=answer.experience_id, answer_id=answer.id, verdict=verdict,
+                                   text_status="internal", created_at=given, updated_at=given))
+    session.flush()
+    return len(answers)

@@ -28,7 +28,7 @@ from . import charts, tables
 from .disclosure import REASON_SMALL, Cell
 
 FORMATS = ("csv", "json", "jsonstat")
-JSONSTAT_TABLES = ("experiences", "trend", "explained", "cocreation")
+JSONSTAT_TABLES = ("experiences", "trend", "explained", "cocreation", "themes")
 SUPPRESSED = ".."
 NOT_APPLICABLE = "."
 COLUMNS = (
@@ -42,6 +42,14 @@ _MEASURES = (
     ("services_explained_median", "median"),
     ("answered_percent", "share"),
     ("change_percent", "share"),
+    ("helped_percent", "share"),
+)
+_THEME_MEASURES = (
+    ("stories", "count", "stories"),
+    ("answered_percent", "share", "answered"),
+    ("change_planned", "count", "planned"),
+    ("change_made", "count", "made"),
+    ("helped_percent", "share", "helped"),
 )
 
 
@@ -61,6 +69,10 @@ def _measure_labels() -> dict[str, str]:
         "services_explained_median": _("Services explained to (median; 6 means 6 or more)"),
         "answered_percent": _("Published stories answered by the service (per cent)"),
         "change_percent": _("Answers with a change planned or made (per cent)"),
+        "helped_percent": _("Changes that families say helped (per cent of those who answered)"),
+        "stories": _("Stories told"),
+        "change_planned": _("Stories with a change planned"),
+        "change_made": _("Stories with a change made"),
         "sessions": _("Sessions held"),
         "signups": _("Sign-ups"),
         "attended_percent": _("Attended (per cent of sign-ups marked)"),
@@ -88,7 +100,7 @@ def _notes(figures: tables.Figures) -> list[str]:
 
 def _row_measures(row: tables.Row):
     return zip((m for m, _ in _MEASURES), (k for _, k in _MEASURES), (
-        row.experiences, row.useful, row.listened, row.explained_median, row.answered, row.changes))
+        row.experiences, row.useful, row.listened, row.explained_median, row.answered, row.changes, row.helped))
 
 
 def records(figures: tables.Figures) -> list[dict]:
@@ -134,6 +146,9 @@ def records(figures: tables.Figures) -> list[dict]:
         for key, label, cell in zip(tables.EXPLAINED_KEYS, labels, row.explained_shares):
             add("services_explained_shares", table.removeprefix("by_") if table != "summary" else "all", row.group.key,
                 row.group.label, "answer_percent", cell, "share", key, label)
+    for row in figures.themes:
+        for measure, kind, name in _THEME_MEASURES:
+            add("by_theme", "theme", row.key, row.label, measure, getattr(row, name), kind)
     co = figures.cocreation
     for measure, result in (("sessions", co.sessions), ("signups", co.signups)):
         table = f"cocreation_{measure}"
@@ -309,6 +324,14 @@ def to_jsonstat(figures: tables.Figures, table: str) -> str:
                 ("services_explained", _("Services explained to"), keys, labels),
                 ("measure", _("Measure"), measures, [_("Experiences"), _("Per cent of those who answered")])]
         document = _dataset(figures, table=table, label=_("How many services families had to explain their situation to"),
+                            dims=dims, cells=cells, units=_units(measures))
+    elif table == "themes":
+        measures = [m for m, _k, _n in _THEME_MEASURES]
+        cells = {(period.key, row.key, m): (getattr(row, name), kind)
+                 for row in figures.themes for m, kind, name in _THEME_MEASURES}
+        dims = [period_dim, ("theme", _("Theme"), [row.key for row in figures.themes], [row.label for row in figures.themes]),
+                ("measure", _("Measure"), measures, [measure_labels[m] for m in measures])]
+        document = _dataset(figures, table=table, label=_("Themes: what families told about, and what changed"),
                             dims=dims, cells=cells, units=_units(measures))
     else:  # cocreation
         co = figures.cocreation

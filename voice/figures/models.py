@@ -105,3 +105,23 @@ class CoSnapshot(SQLModel, table=True):
     attended: int = 0
     rated: int = 0
     useful: int = 0
+
+
+class LoopSnapshot(SQLModel, table=True):
+    """What came of what families told, for a published quarter, frozen when it was published
+    (``voice.figures.loop``). ``kind`` "theme": the stories of a theme told in the quarter, their
+    answers and change marks, and the "did it help?" answers given in the quarter about them;
+    ``kind`` "service": the "did it help?" answers given in the quarter about that service's changes
+    (each answer is about one service's change, so the services add up to all answers)."""
+
+    __tablename__ = "loop_snapshot"
+    quarter: int = Field(primary_key=True)  # year * 10 + quarter number
+    kind: str = Field(primary_key=True, max_length=16)
+    ref_id: int = Field(primary_key=True)  # the theme's or the service's id
+    stories: int = 0  # decided stories (published or internal) told in the quarter
+    published: int = 0
+    answered: int = 0  # published stories with an answer
+    planned: int = 0  # stories whose strongest mark is "change planned"
+    made: int = 0  # stories with an answer marked "change made"
+    verdicts: int = 0  # "did it help?" answers given in the quarter, "too early" left out
+    helped: int = 0  # of which "yes"

@@ -173,6 +173,11 @@ class FiguresCollector:
             "median": _gauge("voice_experience_services_explained_median", "Median number of services families had to explain their situation to (6 means 6 or more).", group_labels),
             "answered": _gauge("voice_story_answered_ratio", "Share of published stories answered by the service.", group_labels),
             "changes": _gauge("voice_answer_change_ratio", "Share of answers marking a change as planned or made.", group_labels),
+            "helped": _gauge("voice_change_helped_ratio", "Share of families who say a change made helped, of those who answered yes, partly or no.", group_labels),
+            "theme_stories": _gauge("voice_theme_stories", "Moderated stories told in the period, per theme (suppressed values left out).", ["period_type", "period", "theme"]),
+            "theme_answered": _gauge("voice_theme_answered_ratio", "Share of a theme's published stories answered by the service.", ["period_type", "period", "theme"]),
+            "theme_changes": _gauge("voice_theme_changes", "A theme's stories with a change planned or made (the strongest mark of each story).", ["period_type", "period", "theme", "change"]),
+            "theme_helped": _gauge("voice_theme_helped_ratio", "Share of families who say a change on the theme helped, of those who answered yes, partly or no.", ["period_type", "period", "theme"]),
             "explained": _gauge("voice_experience_services_explained", "Experiences by how many services families had to explain their situation to.", ["period_type", "period", "services_explained"]),
             "sessions": _gauge("voice_cocreation_sessions_held", "Co-creation sessions held (published and ended).", ["period_type", "period", "area", "partner_kind"]),
             "signups": _gauge("voice_cocreation_signups", "Confirmed sign-ups to co-creation sessions held.", ["period_type", "period", "area", "partner_kind"]),
@@ -188,6 +193,7 @@ class FiguresCollector:
                                    settle_days=settle)
             self._experiences(families, figures, [kind, period.key])
             self._cocreation(families, figures, [kind, period.key])
+            self._themes(families, figures, [kind, period.key])
         yield from families.values()
 
     @staticmethod
@@ -205,9 +211,19 @@ class FiguresCollector:
             _add(families["median"], labels, row.explained_median)
             _add(families["answered"], labels, row.answered)
             _add(families["changes"], labels, row.changes)
+            _add(families["helped"], labels, row.helped)
         if figures.distribution is not None:
             for key, cell in zip(tables.EXPLAINED_KEYS, figures.distribution.cells):
                 _add(families["explained"], [*at, key], cell)
+
+    @staticmethod
+    def _themes(families, figures: tables.Figures, at: list[str]) -> None:
+        for row in figures.themes:
+            _add(families["theme_stories"], [*at, row.key], row.stories)
+            _add(families["theme_answered"], [*at, row.key], row.answered)
+            _add(families["theme_changes"], [*at, row.key, "planned"], row.planned)
+            _add(families["theme_changes"], [*at, row.key, "made"], row.made)
+            _add(families["theme_helped"], [*at, row.key], row.helped)
 
     @staticmethod
     def _cocreation(families, figures: tables.Figures, at: list[str]) -> None:

@@ -64,19 +64,10 @@ from ..experiences.models import EXPLAINED_MAX
 from ..locales import N_
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import Names, all_rows
-from . import service
-from .disclosure import (
-    REASON_PROTECTED,
-    REASON_SECONDARY,
-    REASON_SMALL,
-    Cell,
-    DisclosurePolicy,
-    TwoWayResult,
-    suppress_count,
-    suppress_median,
-    suppress_one_way,
-    suppress_two_way,
-)
+from . import loop, loop_tables, service
+from .disclosure import Cell, DisclosurePolicy, TwoWayResult, suppress_count, suppress_median, suppress_two_way
+from .loop import theme_labels
+from .protect import protect_shares, protect_with_total, share, year_count, year_share
 from .service import Filters, Period, Tally
 
 TREND_LENGTH = {"quarter": 8, "year": 5}
@@ -122,6 +113,7 @@ class Row:
     explained_shares: list[Cell] = field(default_factory=list)  # share answering 0..6+, of those who answered
     answered: Cell | None = None  # share of published stories answered (summary and services)
     changes: Cell | None = None  # share of answers marked "change planned" or "change made"
+    helped: Cell | None = None  # share of "did it help?" answers saying yes (summary and services; loop_tables)
     chosen: bool = False
     tally: Tally = field(default_factory=Tally, repr=False)  # the raw numbers; never published
 
@@ -178,6 +170,7 @@ class Figures:
     by_service: list[Row]
     by_domain: list[Row]
     cocreation: CoCreation | None = None
+    themes: list[loop_tables.ThemeRow] = field(default_factory=list)
     first_at: datetime | None = None  # start of the first published quarter
     published: bool = True
     publishes_on: date | None = None  # for a period not published yet
@@ -190,6 +183,11 @@ class Figures:
     @property
     def filtered(self) -> bool:
         return any(self.chosen.values())
+
+    @property
+    def helped_shown(self) -> bool:
+        """"Did it help?" is published for all and per service, never for an area or a life domain."""
+        return self.published and self.chosen["area"] is None and self.chosen["domain"] is None
 
     def breakdown_counts_shown(self, dimension: str) -> bool:
         """A breakdown shows counts only when no *other* dimension is filtered (rule D4)."""
@@ -235,63 +233,6 @@ def trend_periods(period: Period, published: set[Period]) -> list[Period]:
 # --------------------------------------------------------------------------
 # Building blocks
 # --------------------------------------------------------------------------
-
-
-def _protected() -> Cell:
-    return Cell(None, True, REASON_PROTECTED)
-
-
-def share(k: int, n: int, policy: DisclosurePolicy) -> Cell:
-    """A share ``k / n`` (rule E): shown, to whole per cent, only when ``n >= min_answers`` and
-    at least ``min_count`` answered each way. So 0% and 100% are never shown either: they
-    would tell every family's answer."""
-    if n < policy.min_answers or k < policy.min_count or n - k < policy.min_count:
-        return _protected()
-    return Cell(round(k / n, 2), False, None)
-
-
-def protect_shares(parts: list[tuple[int, int]], total_shown: bool, policy: DisclosurePolicy) -> list[Cell]:
-    """Shares of a breakdown that splits a total (rule E): each on its own and, when the total's
-    share is shown, the hidden ones (those with answers) are never one alone, and never all
-    "everyone yes" or all "everyone no" together: either would let the total minus the others
-    tell them. Then the shown part with the fewest answers is hidden too (a shown part always
-    has answers both ways, so one more is enough)."""
-    cells = [share(k, n, policy) for k, n in parts]
-
-    def exposed() -> bool:
-        hidden = [i for i, cell in enumerate(cells) if cell.suppressed and parts[i][1] > 0]
-        if not hidden:
-            return False
-        yes, answers = sum(parts[i][0] for i in hidden), sum(parts[i][1] for i in hidden)
-        return len(hidden) == 1 or yes in (0, answers)
-
-    while total_shown and exposed():
-        shown = [i for i, cell in enumerate(cells) if not cell.suppressed]
-        if not shown:
-            break
-        cells[min(shown, key=lambda i: (parts[i][1], i))] = _protected()
-    return cells
-
-
-def protect_with_total(counts: list[int], total: Cell, policy: DisclosurePolicy) -> list[Cell]:
-    """A breakdown of a total that is published elsewhere as ``total`` (rule D1).
-
-    With the total hidden, every cell is hidden. With the total shown, the one-way
-    secondary suppression applies; if that would have to hide the total too, every
-    non-zero cell is hidden without a "fewer than" label, so a reader knows only
-    that each is at least 1 (and, if all of them are 1, the zeros are hidden too,
-    so that nothing can be worked out from the total).
-    """
-    if total.suppressed:
-        return [Cell(None, True, REASON_SECONDARY) for _ in counts]
-    cells, own_total = suppress_one_way(counts, policy)
-    if not own_total.suppressed:
-        return cells
-    all_ones = all(value in (0, 1) for value in counts)
-    return [
-        Cell(None, True, REASON_SECONDARY) if value or all_ones else Cell(0, False, None)
-        for value in counts
-    ]
 
 
 def _explained_counts(tally: Tally) -> list[int]:
@@ -350,6 +291,7 @@ class _Quarter:
     summary: Row
     by: dict[str, list[Row]]
     distribution: Distribution | None
+    themes: list[loop_tables.ThemeRow] = field(default_factory=list)
 
 
 def _quarter(groups: dict[str, list[Group]], at: dict[str, dict], chosen: dict[str, Group | None],
@@ -427,37 +369,16 @@ def _quarter(groups: dict[str, list[Group]], at: dict[str, dict], chosen: dict[s
 # --------------------------------------------------------------------------
 
 
-def _year_count(cells: list[Cell | None], values: list[int], policy: DisclosurePolicy) -> Cell | None:
-    if any(cell is None for cell in cells):
-        return None
-    value = sum(values)
-    if all(not cell.suppressed for cell in cells):
-        return Cell(value, False, None)
-    if 0 < value < policy.min_count:
-        return Cell(None, True, REASON_SMALL, policy.min_count)
-    return Cell(None, True, REASON_SECONDARY)
-
-
-def _year_share(cells: list[Cell], parts: list[tuple[int, int]], policy: DisclosurePolicy) -> Cell:
-    """Shown when every quarter with answers shows its share (then it is the share of their sums)."""
-    k = sum(p[0] for p in parts)
-    n = sum(p[1] for p in parts)
-    if any(cell.suppressed and part[1] > 0 for cell, part in zip(cells, parts)):
-        return _protected()
-    cell = share(k, n, policy)
-    return cell
-
-
 def _year_row(rows: list[Row], group: Group, policy: DisclosurePolicy, *, with_answers: bool, chosen: bool) -> Row:
     tally = _sum(row.tally for row in rows)
     result = Row(
         group=group,
-        experiences=_year_count([r.experiences for r in rows], [r.tally.experiences for r in rows], policy),
-        useful=_year_share([r.useful for r in rows], [SHARES["useful"](r.tally) for r in rows], policy),
-        listened=_year_share([r.listened for r in rows], [SHARES["listened"](r.tally) for r in rows], policy),
+        experiences=year_count([r.experiences for r in rows], [r.tally.experiences for r in rows], policy),
+        useful=year_share([r.useful for r in rows], [SHARES["useful"](r.tally) for r in rows], policy),
+        listened=year_share([r.listened for r in rows], [SHARES["listened"](r.tally) for r in rows], policy),
         explained_median=suppress_median(tally.explained_answers, tally.explained_median, policy),
         explained_shares=[
-            _year_share([r.explained_shares[j] for r in rows], [(r.tally.explained[j], r.tally.explained_answers) for r in rows],
+            year_share([r.explained_shares[j] for r in rows], [(r.tally.explained[j], r.tally.explained_answers) for r in rows],
                         policy)
             for j in range(EXPLAINED_MAX + 1)
         ],
@@ -465,8 +386,8 @@ def _year_row(rows: list[Row], group: Group, policy: DisclosurePolicy, *, with_a
         tally=tally,
     )
     if with_answers:
-        result.answered = _year_share([r.answered for r in rows], [SHARES["answered"](r.tally) for r in rows], policy)
-        result.changes = _year_share([r.changes for r in rows], [SHARES["changes"](r.tally) for r in rows], policy)
+        result.answered = year_share([r.answered for r in rows], [SHARES["answered"](r.tally) for r in rows], policy)
+        result.changes = year_share([r.changes for r in rows], [SHARES["changes"](r.tally) for r in rows], policy)
     return result
 
 
@@ -480,7 +401,7 @@ def _year(quarters: list[_Quarter], policy: DisclosurePolicy) -> _Quarter:
     }
     distribution = None
     if first.distribution is not None:
-        cells = [_year_count([q.distribution.cells[j] for q in quarters],
+        cells = [year_count([q.distribution.cells[j] for q in quarters],
                              [_explained_counts(q.summary.tally)[j] for q in quarters], policy)
                  for j in range(len(EXPLAINED_KEYS))]
         distribution = Distribution(cells, summary.experiences)
@@ -537,18 +458,18 @@ def _co_year(quarters: list[CoCreation], policy: DisclosurePolicy) -> CoCreation
 
         results = [getattr(q, name) for q in quarters]
         return TwoWayResult(
-            cells=[[_year_count([r.cells[i][j] for r in results], [values(q, i, j) for q in quarters], policy)
+            cells=[[year_count([r.cells[i][j] for r in results], [values(q, i, j) for q in quarters], policy)
                     for j in range(len(kinds))] for i in range(len(ids))],
-            row_totals=[_year_count([r.row_totals[i] for r in results], [values(q, i, None) for q in quarters], policy)
+            row_totals=[year_count([r.row_totals[i] for r in results], [values(q, i, None) for q in quarters], policy)
                         for i in range(len(ids))],
-            col_totals=[_year_count([r.col_totals[j] for r in results], [values(q, None, j) for q in quarters], policy)
+            col_totals=[year_count([r.col_totals[j] for r in results], [values(q, None, j) for q in quarters], policy)
                         for j in range(len(kinds))],
-            grand_total=_year_count([r.grand_total for r in results], [values(q, None, None) for q in quarters], policy),
+            grand_total=year_count([r.grand_total for r in results], [values(q, None, None) for q in quarters], policy),
         )
 
     def rates(picks: list[CoRates], group: Group) -> CoRates:
-        attended = _year_share([p.attended for p in picks], [p.raw[0] for p in picks], policy)
-        useful = _year_share([p.useful for p in picks], [p.raw[1] for p in picks], policy)
+        attended = year_share([p.attended for p in picks], [p.raw[0] for p in picks], policy)
+        useful = year_share([p.useful for p in picks], [p.raw[1] for p in picks], policy)
         raw = tuple(tuple(map(sum, zip(*[p.raw[m] for p in picks]))) for m in (0, 1))
         return CoRates(group, attended, useful, raw)
 
@@ -628,13 +549,35 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
     cocreation = co[0] if period.kind == "quarter" else _co_year(co, policy)
     cocreation.total.group = Group("all", words.gettext(ALL))
 
+    _add_loop(session, period, view, chosen, names, policy)
+
     return Figures(
         periods=trend, summary=view.summary, distribution=view.distribution,
         trend=[TrendPoint(p, v.summary.experiences if counts_shown else None, v.summary.useful, v.summary.listened)
                for p, v in zip(trend, per_period)],
         by_area=view.by["area"], by_service=view.by["service"], by_domain=view.by["domain"], cocreation=cocreation,
-        **base,
+        themes=view.themes, **base,
     )
+
+
+def _add_loop(session: Session, period: Period, view: _Quarter, chosen: dict[str, Group | None], names: Names,
+              policy: DisclosurePolicy) -> None:
+    """The loop's figures of the period (loop_tables): "did it help?" on the summary and the service
+    rows (not for an area or a life domain: the answers are not published that finely), and the
+    themes (whatever the filters, like co-creation)."""
+    keys = [service.quarter_key(q) for q in quarters_of(period)]
+    frozen = loop.published(session=session, keys=keys)
+    quarters = [frozen[key] for key in keys]
+    used = {ref for q in quarters for kind, ref in q if kind == loop.SERVICE}
+    service_ids = sorted(used | {row.group.id for row in view.by["service"]})
+    helped = loop_tables.helped(quarters, service_ids, policy)
+    if chosen["area"] is None and chosen["domain"] is None:
+        for row in view.by["service"]:
+            row.helped = helped.by_service.get(row.group.id)
+        view.summary.helped = helped.by_service.get(chosen["service"].id) if chosen["service"] else helped.total
+    theme_ids = sorted({ref for q in quarters for kind, ref in q if kind == loop.THEME})
+    view.themes = loop_tables.themes(quarters, theme_labels(session=session, theme_ids=theme_ids,
+                                                           locale=names.translator.code), policy)
 
 
 def resolve_filters(*, session: Session, slugs: dict[str, str | None]) -> Filters:

@@ -152,6 +152,7 @@ def _links(query: Query, figures: tables.Figures, period_keys: set[str]) -> dict
         "all": url_for("figures.dashboard", period_type=query.period_type, period=query.period.key) if figures.filtered else None,
         "groups": {name: {row.group.key: view(**{name: row.group.key}) for row in group_rows if row.group.key != tables.NO_AREA}
                    for name, group_rows in rows.items()},
+        "themes": {row.key: url_for("themes.detail", slug=row.key) for row in figures.themes},
     }
 
 
