@@ -100,3 +100,43 @@ def test_told_invited_signed_up_answered_and_asked_if_it_helped(live, new_contex
 
     with Session(live["app"].extensions["voice_engine"]) as db:
         assert [f.verdict for f in db.exec(select(ChangeFeedback).where(ChangeFeedback.text == f"Bedre enn før {marker}"))] == ["partly"]
+
+
+HELPED = {"nb": "Endringer som familiene sier hjalp", "ar": "تغييرات تقول العائلات إنها ساعدت"}
+
+
+def _answers_in_two_quarters(live) -> None:
+    """9 "did it help?" answers given in 2026-Q1 and 10 in 2026-Q2 (both published by now)."""
+    if live.get("answers_added"):
+        return
+    from datetime import datetime, timezone
+
+    from tests.test_figures import Refs
+    from tests.test_loop_figures import _story
+    from voice.experiences.models import ChangeFeedback
+
+    with Session(live["app"].extensions["voice_engine"]) as db:
+        refs = Refs(db)
+        for given, verdicts in ((datetime(2026, 2, 10, 12, tzinfo=timezone.utc), "yes " * 5 + "no " * 4),
+                                (datetime(2026, 5, 10, 12, tzinfo=timezone.utc), "yes " * 5 + "no " * 5)):
+            for verdict in verdicts.split():
+                experience, answer = _story(db, refs, "nav", "made")
+                db.add(ChangeFeedback(experience_id=experience.id, answer_id=answer.id, verdict=verdict,
+                                      created_at=given, updated_at=given))
+        db.commit()
+    live["answers_added"] = True
+
+
+@pytest.mark.parametrize("lang", ["nb", "ar"])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_did_it_help_figure_shows_only_with_ten_answers_behind_it(live, new_context, screenshot_dir, mode, lang):
+    _answers_in_two_quarters(live)
+    page = new_context(javascript=MODES[mode])
+    figure = page.locator(".key-figure", has_text=HELPED[lang]).locator("dd")
+    page.goto(f"/figures/?period_type=quarter&period=2026-Q1&lang={lang}")
+    expect(figure).to_be_visible()
+    assert not re.search(r"[0-9٠-٩۰-۹]", figure.inner_text()), figure.inner_text()  # 9 answers: no figure
+    page.goto(f"/figures/?period_type=quarter&period=2026-Q2&lang={lang}")
+    expect(figure).to_have_text(re.compile(r"50|٥٠"))  # 10 answers, 5 each way
+    assert_fits_phone(page, f"the figures with 'did it help?' ({lang})")
+    page.screenshot(path=str(screenshot_dir / f"loop-figure-{lang}-{mode}.png"), full_page=False)
