@@ -88,7 +88,8 @@ def _before_flush(session: Session, _context, _instances) -> None:
         return
     connection = session.connection()
     figures.tally_lock(connection, ids)
-    session.info[_PENDING] = {i: figures.tally_contribution(connection, i) for i in sorted(ids)}
+    before = figures.tally_contributions(connection, ids)
+    session.info[_PENDING] = {i: before.get(i, {}) for i in sorted(ids)}
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -101,8 +102,10 @@ def _after_flush(session: Session, _context) -> None:
             pending.setdefault(experience.id, {})
         else:
             fresh.add(experience.id)
-    for experience_id in sorted(pending):
-        figures.tally_add(connection, pending[experience_id], figures.tally_contribution(connection, experience_id))
+    if not pending:
+        return
+    after = figures.tally_contributions(connection, pending)
+    figures.tally_add_all(connection, [(pending[i], after.get(i, {})) for i in sorted(pending)])
 
 
 def _forget(session: Session, *_args) -> None:

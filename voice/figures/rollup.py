@@ -28,6 +28,7 @@ storing a new story never touches the tally.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,7 @@ _t = ExperienceTally.__table__
 KEY = ("service_id", "domain_id", "month", "area_id")
 ANY = 0  # service_id / domain_id of the rows that count every experience; area_id 0: area not given
 
+CHUNK = 500  # experiences read at once by ``contributions``
 Key = tuple[int, int, int, int]  # service_id, domain_id, month, area_id
 Contribution = dict[Key, tuple[int, ...]]  # one value per MEASURES
 
@@ -84,28 +86,58 @@ class _Facts:
     answers: tuple[tuple[int, str], ...]  # (service id, change status)
 
 
-def _facts(session: Connection | Session, experience_id: int) -> _Facts | None:
-    row = session.execute(
-        select(_e.c.created_at, _e.c.status, _e.c.area_id, _e.c.usefulness, _e.c.listened, _e.c.services_explained)
-        .where(_e.c.id == experience_id)
-    ).first()
-    if row is None or row.status not in MODERATED:
-        return None
-    services = session.execute(select(_es.c.service_id).where(_es.c.experience_id == experience_id)).scalars()
-    domains = session.execute(select(_ed.c.domain_id).where(_ed.c.experience_id == experience_id)).scalars()
-    answers = session.execute(select(_sa.c.service_id, _sa.c.change_status).where(_sa.c.experience_id == experience_id))
-    return _Facts(
-        month=month_key(row.created_at), area_id=row.area_id or 0, status=row.status, usefulness=row.usefulness,
-        listened=row.listened, explained=row.services_explained, services=tuple(sorted(set(services))),
-        domains=tuple(sorted(set(domains))), answers=tuple((int(s), str(c)) for s, c in answers),
-    )
+def _facts_of(session: Connection | Session, experience_ids: list[int]) -> dict[int, _Facts]:
+    """The facts of several experiences in four queries (the moderated ones only)."""
+    if not experience_ids:
+        return {}
+    rows = session.execute(
+        select(_e.c.id, _e.c.created_at, _e.c.status, _e.c.area_id, _e.c.usefulness, _e.c.listened,
+               _e.c.services_explained)
+        .where(_e.c.id.in_(experience_ids), _e.c.status.in_(MODERATED))
+    ).all()
+    ids = [row.id for row in rows]
+    if not ids:
+        return {}
+    services: dict[int, set[int]] = {}
+    for experience_id, service_id in session.execute(
+            select(_es.c.experience_id, _es.c.service_id).where(_es.c.experience_id.in_(ids))):
+        services.setdefault(experience_id, set()).add(int(service_id))
+    domains: dict[int, set[int]] = {}
+    for experience_id, domain_id in session.execute(
+            select(_ed.c.experience_id, _ed.c.domain_id).where(_ed.c.experience_id.in_(ids))):
+        domains.setdefault(experience_id, set()).add(int(domain_id))
+    answers: dict[int, list[tuple[int, str]]] = {}
+    for experience_id, service_id, change in session.execute(
+            select(_sa.c.experience_id, _sa.c.service_id, _sa.c.change_status).where(_sa.c.experience_id.in_(ids))
+            .order_by(_sa.c.id)):
+        answers.setdefault(experience_id, []).append((int(service_id), str(change)))
+    return {
+        row.id: _Facts(
+            month=month_key(row.created_at), area_id=row.area_id or 0, status=row.status, usefulness=row.usefulness,
+            listened=row.listened, explained=row.services_explained,
+            services=tuple(sorted(services.get(row.id, ()))), domains=tuple(sorted(domains.get(row.id, ()))),
+            answers=tuple(answers.get(row.id, ())),
+        )
+        for row in rows
+    }
 
 
 def contribution(session: Connection | Session, experience_id: int) -> Contribution:
     """What one experience adds to the tally, row by row (empty when it does not count)."""
-    facts = _facts(session, experience_id)
-    if facts is None:
-        return {}
+    return contributions(session, [experience_id]).get(experience_id, {})
+
+
+def contributions(session: Connection | Session, experience_ids) -> dict[int, Contribution]:
+    """What each of these experiences adds to the tally (those that count nothing are left out).
+    Read in chunks of ``CHUNK`` ids, so no statement has more parameters than SQLite allows."""
+    ids = sorted(set(experience_ids))
+    result: dict[int, Contribution] = {}
+    for start in range(0, len(ids), CHUNK):
+        result.update((i, _contribution_of(facts)) for i, facts in _facts_of(session, ids[start:start + CHUNK]).items())
+    return result
+
+
+def _contribution_of(facts: _Facts) -> Contribution:
     explained = [int(facts.explained == k) for k in range(EXPLAINED_MAX + 1)]
     base = [
         1,
@@ -149,16 +181,21 @@ def _dialect(connection: Connection | Session) -> str:
     return bind.dialect.name
 
 
+@functools.cache
+def _upsert(dialect: str):
+    """The "insert, or add to the row already there" statement (built once per dialect)."""
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(_t)
+    return statement.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={name: _t.c[name] + statement.excluded[name] for name in MEASURES},
+    )
+
+
 def _add(connection: Connection | Session, changes: Contribution) -> None:
     """Add ``changes`` to the tally: insert missing rows, add to existing ones (in key order)."""
     if not changes:
         return
-    build = pg_insert if _dialect(connection) == "postgresql" else sqlite_insert
-    statement = build(_t)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(KEY),
-        set_={name: _t.c[name] + statement.excluded[name] for name in MEASURES},
-    )
+    statement = _upsert(_dialect(connection))
     rows = [dict(zip(KEY, key)) | dict(zip(MEASURES, values)) for key, values in sorted(changes.items())]
     connection.execute(statement, rows)
 
@@ -166,6 +203,18 @@ def _add(connection: Connection | Session, changes: Contribution) -> None:
 def add_difference(connection: Connection, before: Contribution, after: Contribution) -> None:
     """Bring the tally from an experience's contribution ``before`` to ``after``."""
     _add(connection, _difference(before, after))
+
+
+def add_differences(connection: Connection, changes: Iterable[tuple[Contribution, Contribution]]) -> None:
+    """Bring the tally from several experiences' contributions before to after, in one statement
+    (the differences summed per row, the rows in key order as always)."""
+    total: dict[Key, list[int]] = {}
+    for before, after in changes:
+        for key, delta in _difference(before, after).items():
+            row = total.setdefault(key, [0] * len(MEASURES))
+            for i, value in enumerate(delta):
+                row[i] += value
+    _add(connection, {key: tuple(values) for key, values in total.items() if any(values)})
 
 
 def lock(connection: Connection, experience_ids: Iterable[int]) -> None:

@@ -51,6 +51,8 @@ from .periods import (  # noqa: F401  (the figures' public names)
 # and checked or rebuilt by `flask voice figures`.
 tally_contribution = rollup.contribution
 tally_add = rollup.add_difference
+tally_contributions = rollup.contributions
+tally_add_all = rollup.add_differences
 tally_lock = rollup.lock
 rebuild_tally = rollup.rebuild
 tally_differences = rollup.differences
