@@ -22,6 +22,8 @@ PII_LABELS = {
     "national_id": _l("national identity number (fødselsnummer or D-number)"),
     "phone": _l("phone number"),
     "email": _l("e-mail address"),
+    "address": _l("street address"),
+    "institution": _l("name of a school or kindergarten"),
 }
 REPORT_LABELS = {
     "identifies": _l("It could show who someone is"),
