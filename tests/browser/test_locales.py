@@ -49,6 +49,11 @@ PUBLIC_PAGES = {
 # shows this is served from a missing or stale catalog (run `make compile`).
 ENGLISH_HOME_HEADING = "Did the help from the municipality work for your family?"
 SCREENSHOTS = {"lang": ("ar", "ti", "nb"), "pages": ("home", "form")}
+# axe-core reads every page in one language per script and direction: Latin (nb), Arabic
+# right to left (ar), Ge'ez (ti) and Cyrillic (uk). What differs between languages of one
+# script (the lang and dir attributes, the width, the catalog in use) is checked in all nine.
+# Each axe run costs some half a second of the test suite's two cores.
+AXE_LANGS = ("nb", "ar", "ti", "uk")
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +72,8 @@ def session_id(live) -> str:
 @pytest.mark.parametrize("lang", list(LOCALES))
 def test_public_pages_in_every_language(browser, live, session_id, screenshot_dir, lang):
     tag, direction = LOCALES[lang]
-    context, page = _new_page(browser, live["url"], javascript=True, bypass_csp=True)
-    if axe.AXE_JS.is_file():  # axe loads with every page, so axe.run need not inject it each time
+    context, page = _new_page(browser, live["url"], javascript=True, bypass_csp=lang in AXE_LANGS)
+    if axe.AXE_JS.is_file() and lang in AXE_LANGS:  # axe loads with every page, so axe.run need not inject it each time
         context.add_init_script(path=str(axe.AXE_JS))
     problems: list[str] = []
     try:
@@ -103,7 +108,7 @@ def test_public_pages_in_every_language(browser, live, session_id, screenshot_di
             if lang in SCREENSHOTS["lang"] and name in SCREENSHOTS["pages"]:
                 page.screenshot(path=str(screenshot_dir / f"locales-{name}-{lang}.png"), full_page=True)
 
-            violations = axe.run(page)
+            violations = axe.run(page) if lang in AXE_LANGS else []
             if violations:
                 problems.append(f"{url}: axe-core found {len(violations)} violation(s)\n{axe.describe(violations)}")
     finally:
