@@ -313,27 +313,40 @@ def fresh_url(database_url, tmp_path):
 
 def test_upgrading_from_the_first_version_counts_the_stories_already_there(fresh_url):
     from alembic import command
-    from sqlalchemy import insert
+    from sqlalchemy import column, insert, table
 
     from voice import create_app
     from voice.cli import alembic_config
-    from voice.reference.service import seed_reference_data
+    from voice.db import UTCDateTime
 
     command.upgrade(alembic_config(fresh_url), "0001")  # the schema before the tally
     app = create_app(test_config(fresh_url))
     engine = app.extensions["voice_engine"]
-    with Session(engine) as db:
-        seed_reference_data(session=db)
-        db.commit()
-        nav, kattem = ids(db, Service)["nav"], ids(db, Area)["kattem"]
+    # Rows of the old schema, written as its code did: only its columns (today's models have more).
+    columns = {
+        "service": ("id", "slug", "name", "position", "is_active"),
+        "area": ("id", "slug", "name", "position", "is_active", "is_pilot_zone"),
+        "experience": ("id", "public_id", "created_at", "status", "usefulness", "area_id", "receipt_locator",
+                       "receipt_hash", "form_token", "consent_publish", "story", "story_lang", "page_lang", "pii_kinds",
+                       "published_story", "translation", "translation_lang", "reject_reason", "serious_concern",
+                       "report_count", "is_hidden"),
+        "experience_service": ("experience_id", "service_id"),
+    }
+    old = {name: table(name, *(column(c, UTCDateTime()) if c == "created_at" else column(c) for c in names))
+           for name, names in columns.items()}
+    nav, kattem = 1, 1
+    with engine.begin() as db:  # not through the ORM: the old rows need no tally hook
+        db.execute(insert(old["service"]).values(id=nav, slug="nav", name="NAV", position=0, is_active=True))
+        db.execute(insert(old["area"]).values(id=kattem, slug="kattem", name="Kattem", position=0, is_active=True,
+                                              is_pilot_zone=True))
         for n, status in enumerate(("published", "internal", "new", "rejected", "internal")):
-            # Rows of the old schema, written as its code did (no ORM models of that version here).
-            db.connection().execute(insert(Experience.__table__).values(
+            db.execute(insert(old["experience"]).values(
                 id=n + 1, public_id=f"upgrade{n}", created_at=datetime(2025, 3, 10, tzinfo=UTC), status=status,
                 usefulness=5, area_id=kattem, receipt_locator="UPGR0000", receipt_hash="!", form_token=f"upgrade-{n}",
-                consent_publish=True))
-            db.connection().execute(insert(ExperienceService.__table__).values(experience_id=n + 1, service_id=nav))
-        db.commit()
+                consent_publish=True, story="", story_lang="nb", page_lang="nb", pii_kinds="", published_story="",
+                translation="", translation_lang="", reject_reason="", serious_concern=False, report_count=0,
+                is_hidden=False))
+            db.execute(insert(old["experience_service"]).values(experience_id=n + 1, service_id=nav))
     result = app.test_cli_runner().invoke(args=["voice", "migrate"])
     assert result.exit_code == 0, result.output
     assert "has been built (2 rows)" in result.output  # (any service, nav) x month x Kattem

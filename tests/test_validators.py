@@ -110,7 +110,8 @@ CONTEXT = {"name": "Amina", "title": "Familiekafé, Saupstad", "when": datetime(
            "link": "http://127.0.0.1:5000/x", "manage": "http://127.0.0.1:5000/sessions/signup/t", "reason": "Sykdom",
            "code": "7KQM-3XA9-PT2D-8HWN", "adults": 1, "children": 2, "childcare": True, "accessibility": "Rampe",
            "interpreter": "العربية", "other_interpreter": False, "count": 3, "stories": [], "serious": 0,
-           "role": "moderator", "public_id": "abc", "reports": 3, "waiting": 4, "theme": "Bolig, NAV"}
+           "role": "moderator", "public_id": "abc", "reports": 3, "waiting": 4, "theme": "Bolig, NAV", "critical": 2,
+           "overdue": [["NAV", 3], ["Barnevernet", 1]], "overdue_link": "http://127.0.0.1:5000/moderation/overdue"}
 
 
 @pytest.mark.parametrize("lang", ["nb", "ar"])

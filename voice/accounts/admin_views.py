@@ -130,6 +130,7 @@ def reference_edit(kind: str, ref_id: int | None):
                 session=db, kind=kind, item=item, slug=form.slug.data, name=form.name.data,
                 position=form.position.data or 0, is_active=bool(form.is_active.data),
                 names={code: getattr(form, f"name_{code}").data for code in LOCALES},
+                answer_days=form.answer_days.data if kind == "service" else None,
             )
         except reference.SlugTaken:
             form.slug.errors = [gettext("Another row already uses this short name.")]

@@ -48,6 +48,7 @@ ACTION_NAMES = {
     "story_answered": N_("Story answered"),
     "story_deleted_by_family": N_("Story deleted by the family"),
     "story_internal": N_("Story kept internal"),
+    "story_criticality": N_("How serious a story is: changed"),
     "story_published": N_("Story published"),
     "story_rejected": N_("Story rejected"),
     "theme_created": N_("Theme made"),

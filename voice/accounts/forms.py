@@ -76,6 +76,9 @@ class ReferenceFormBase(VoiceForm):
     name = LineField(_l("Name (source text, translated through the catalogs)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=160)])
     position = IntegerField(_l("Order in lists"), default=0, validators=[Optional(), NumberRange(min=0, max=10000)])
     is_active = BooleanField(_l("In use"), default=True)
+    # Services only (the form shows it for a service):
+    answer_days = IntegerField(_l("Answer published stories within (working days)"), default=10,
+                               validators=[Optional(), NumberRange(min=1, max=60, message=_l("Give a number from 1 to 60."))])
 
 
 def _reference_form():

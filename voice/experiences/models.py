@@ -12,6 +12,7 @@ STATUSES = ("new", "published", "internal", "rejected")
 DECIDED_STATUSES = ("published", "internal")  # read by staff and counted in the figures
 LISTENED = ("yes", "partly", "no")
 CHANGE_STATUSES = ("none", "planned", "made")
+CRITICALITY_MAX = 5
 VERDICTS = ("yes", "partly", "no", "too_early")  # did the change help? (the family's answer)
 FEEDBACK_TEXT_STATUSES = ("new", "published", "internal", "rejected")
 REPORT_REASONS = ("identifies", "offensive", "untrue", "other")
@@ -65,6 +66,9 @@ class Experience(SQLModel, table=True):
     translation_lang: str = Field(default="", max_length=16)
     reject_reason: str = Field(default="", max_length=500)
     serious_concern: bool = Field(default=False)
+    # How serious the moderator judges it, 0 (none) to 5 (very serious): orders the queue and
+    # the digest; never public, exported only to those who may read serious concerns.
+    criticality: int = Field(default=0, ge=0, le=CRITICALITY_MAX, sa_column_kwargs={"server_default": "0"})
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     original_deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

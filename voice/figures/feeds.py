@@ -43,6 +43,8 @@ _MEASURES = (
     ("answered_percent", "share"),
     ("change_percent", "share"),
     ("helped_percent", "share"),
+    ("answered_in_time_percent", "share"),
+    ("answer_days_median", "median"),
 )
 _THEME_MEASURES = (
     ("stories", "count", "stories"),
@@ -70,6 +72,8 @@ def _measure_labels() -> dict[str, str]:
         "answered_percent": _("Published stories answered by the service (per cent)"),
         "change_percent": _("Answers with a change planned or made (per cent)"),
         "helped_percent": _("Changes that families say helped (per cent of those who answered)"),
+        "answered_in_time_percent": _("Published stories answered within the service's target (per cent)"),
+        "answer_days_median": _("Working days from publication to the service's answer (median)"),
         "stories": _("Stories told"),
         "change_planned": _("Stories with a change planned"),
         "change_made": _("Stories with a change made"),
@@ -100,7 +104,8 @@ def _notes(figures: tables.Figures) -> list[str]:
 
 def _row_measures(row: tables.Row):
     return zip((m for m, _ in _MEASURES), (k for _, k in _MEASURES), (
-        row.experiences, row.useful, row.listened, row.explained_median, row.answered, row.changes, row.helped))
+        row.experiences, row.useful, row.listened, row.explained_median, row.answered, row.changes, row.helped,
+        row.in_time, row.answer_median))
 
 
 def records(figures: tables.Figures) -> list[dict]:

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .disclosure import Cell, DisclosurePolicy, suppress_count
+from .answer_times import AnswerTimes
+from .disclosure import Cell, DisclosurePolicy, suppress_count, suppress_median
 from .loop import SERVICE, THEME, LoopTally
 from .protect import protect_shares, protect_with_total, share, year_count, year_share
+from .service import median_of_counts
 
 
 @dataclass
@@ -107,3 +109,41 @@ def helped(quarters: list[dict[tuple[str, int], LoopTally]], service_ids: list[i
     by = {sid: year_share([p.by_service[sid] for p in per], parts(sid), policy) for sid in service_ids}
     tallies = {sid: sum((p.tallies[sid] for p in per), LoopTally()) for sid in service_ids}
     return Helped(total, by, tallies)
+
+
+@dataclass
+class AnswerSpeed:
+    """How fast the services answered: the share within their target and the median working
+    days, in all (``None`` key) and per service id."""
+
+    in_time: dict[int | None, Cell]
+    median: dict[int | None, Cell]
+
+
+def _median(times: AnswerTimes, policy: DisclosurePolicy) -> Cell:
+    return suppress_median(times.answered, median_of_counts(times.median_counts()), policy)
+
+
+def answer_speed(quarters: list[dict[int, AnswerTimes]], service_ids: list[int], policy: DisclosurePolicy) -> AnswerSpeed:
+    """For a quarter (one dict) or a year (four). The services split the total (each story and
+    service it names counts once), so their shares are protected together with it (rule E);
+    a year shows a share only where its quarters show theirs (rule C). A median is shown from
+    ``min_answers`` answers (it tells no count)."""
+    def of(q: dict[int, AnswerTimes], sid: int | None) -> AnswerTimes:
+        return sum(q.values(), AnswerTimes()) if sid is None else q.get(sid, AnswerTimes())
+
+    def quarter_shares(q: dict[int, AnswerTimes]) -> dict[int | None, Cell]:
+        everything = of(q, None)
+        total = share(everything.in_time, everything.due, policy)
+        cells = protect_shares([(of(q, sid).in_time, of(q, sid).due) for sid in service_ids], not total.suppressed, policy)
+        return {None: total, **dict(zip(service_ids, cells))}
+
+    per = [quarter_shares(q) for q in quarters]
+    keys: list[int | None] = [None, *service_ids]
+    if len(per) == 1:
+        in_time = per[0]
+    else:
+        in_time = {sid: year_share([p[sid] for p in per], [(of(q, sid).in_time, of(q, sid).due) for q in quarters],
+                                   policy) for sid in keys}
+    median = {sid: _median(sum((of(q, sid) for q in quarters), AnswerTimes()), policy) for sid in keys}
+    return AnswerSpeed(in_time, median)

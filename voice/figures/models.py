@@ -125,3 +125,16 @@ class LoopSnapshot(SQLModel, table=True):
     made: int = 0  # stories with an answer marked "change made"
     verdicts: int = 0  # "did it help?" answers given in the quarter, "too early" left out
     helped: int = 0  # of which "yes"
+
+
+class AnswerTimeSnapshot(SQLModel, table=True):
+    """How fast services answered the stories published in a quarter, frozen when the quarter
+    was published: per service and number of working days from publication to the service's
+    first answer (``days`` -1: not answered by then; 60 means 60 or more)."""
+
+    __tablename__ = "answer_time_snapshot"
+    quarter: int = Field(primary_key=True)
+    service_id: int = Field(primary_key=True)
+    days: int = Field(primary_key=True)
+    stories: int = 0
+    in_time: int = 0  # of which answered within the service's target (as it stood then)

@@ -173,6 +173,8 @@ class FiguresCollector:
             "median": _gauge("voice_experience_services_explained_median", "Median number of services families had to explain their situation to (6 means 6 or more).", group_labels),
             "answered": _gauge("voice_story_answered_ratio", "Share of published stories answered by the service.", group_labels),
             "changes": _gauge("voice_answer_change_ratio", "Share of answers marking a change as planned or made.", group_labels),
+            "in_time": _gauge("voice_story_answered_in_time_ratio", "Share of published stories answered within the service's target, of those whose deadline passed.", group_labels),
+            "answer_days": _gauge("voice_story_answer_working_days_median", "Median working days from a story's publication to the service's answer.", group_labels),
             "helped": _gauge("voice_change_helped_ratio", "Share of families who say a change made helped, of those who answered yes, partly or no.", group_labels),
             "theme_stories": _gauge("voice_theme_stories", "Moderated stories told in the period, per theme (suppressed values left out).", ["period_type", "period", "theme"]),
             "theme_answered": _gauge("voice_theme_answered_ratio", "Share of a theme's published stories answered by the service.", ["period_type", "period", "theme"]),
@@ -212,6 +214,8 @@ class FiguresCollector:
             _add(families["answered"], labels, row.answered)
             _add(families["changes"], labels, row.changes)
             _add(families["helped"], labels, row.helped)
+            _add(families["in_time"], labels, row.in_time)
+            _add(families["answer_days"], labels, row.answer_median)
         if figures.distribution is not None:
             for key, cell in zip(tables.EXPLAINED_KEYS, figures.distribution.cells):
                 _add(families["explained"], [*at, key], cell)

@@ -80,8 +80,8 @@ def add_sample_figures(*, session: Session, now: datetime, count: int = 400, see
             receipt_locator="SAMPLE00",
             receipt_hash="!sample: no receipt code opens this",  # not an Argon2 hash: never matches
             form_token=f"sample-figures-{secrets.token_hex(12)}",
-            decided_at=now,
         )
+        experience.decided_at = min(now, experience.created_at + timedelta(days=rnd.randint(0, 3)))
         session.add(experience)
         made.append(experience)
     session.flush()
@@ -95,7 +95,7 @@ def add_sample_figures(*, session: Session, now: datetime, count: int = 400, see
             change = _weighted(rnd, (("none", 50), ("planned", 30), ("made", 20)))
             session.add(ServiceAnswer(
                 experience_id=experience.id, service_id=named[0].id, text=f"{SAMPLE_MARK} {_ANSWERS[change]}",
-                lang="en", change_status=change, created_at=min(now, experience.created_at + timedelta(days=rnd.randint(1, 10))),
+                lang="en", change_status=change, created_at=min(now, experience.decided_at + timedelta(days=rnd.randint(1, 21))),
             ))
     session.flush()  # the experiences' write hook counts them in the figures' tally
     return len(made)

@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 from ..cocreation.models import CoSession, Signup
 from ..experiences.models import EXPLAINED_MAX, Experience
-from . import loop, rollup
+from . import answer_times, loop, rollup
 from .models import MEASURES, CoSnapshot, ExperienceTally, PublishedQuarter, TallySnapshot
 from .periods import (  # noqa: F401  (the figures' public names)
     CHANGE_STATUSES_COUNTED,
@@ -301,6 +301,7 @@ def publish_due(*, session: Session, now: datetime, settle_days: int) -> list[Pe
                 if rows:
                     session.execute(insert(_co), rows)
                 loop.snapshot(session=session, quarter=quarter, key=quarter_key(quarter))
+                answer_times.snapshot(session=session, quarter=quarter, key=quarter_key(quarter), now=now)
                 published.append(quarter)
         quarter = quarter.next()
     return published

@@ -64,7 +64,7 @@ from ..experiences.models import EXPLAINED_MAX
 from ..locales import N_
 from ..reference.models import Area, LifeDomain, Service
 from ..reference.service import Names, all_rows
-from . import loop, loop_tables, service
+from . import answer_times, loop, loop_tables, service
 from .disclosure import Cell, DisclosurePolicy, TwoWayResult, suppress_count, suppress_median, suppress_two_way
 from .loop import theme_labels
 from .protect import protect_shares, protect_with_total, share, year_count, year_share
@@ -114,6 +114,8 @@ class Row:
     answered: Cell | None = None  # share of published stories answered (summary and services)
     changes: Cell | None = None  # share of answers marked "change planned" or "change made"
     helped: Cell | None = None  # share of "did it help?" answers saying yes (summary and services; loop_tables)
+    in_time: Cell | None = None  # share of published stories answered within the service's target (same)
+    answer_median: Cell | None = None  # median working days from publication to the answer (same)
     chosen: bool = False
     tally: Tally = field(default_factory=Tally, repr=False)  # the raw numbers; never published
 
@@ -562,9 +564,9 @@ def build(*, session: Session, period: Period, filters: Filters, policy: Disclos
 
 def _add_loop(session: Session, period: Period, view: _Quarter, chosen: dict[str, Group | None], names: Names,
               policy: DisclosurePolicy) -> None:
-    """The loop's figures of the period (loop_tables): "did it help?" on the summary and the service
-    rows (not for an area or a life domain: the answers are not published that finely), and the
-    themes (whatever the filters, like co-creation)."""
+    """The loop's figures of the period (loop_tables): "did it help?" and how fast the services
+    answered, on the summary and the service rows (not for an area or a life domain: not
+    published that finely), and the themes (whatever the filters, like co-creation)."""
     keys = [service.quarter_key(q) for q in quarters_of(period)]
     frozen = loop.published(session=session, keys=keys)
     quarters = [frozen[key] for key in keys]
@@ -575,6 +577,15 @@ def _add_loop(session: Session, period: Period, view: _Quarter, chosen: dict[str
         for row in view.by["service"]:
             row.helped = helped.by_service.get(row.group.id)
         view.summary.helped = helped.by_service.get(chosen["service"].id) if chosen["service"] else helped.total
+    times = answer_times.published(session=session, keys=keys)
+    timed = [times[key] for key in keys]
+    timed_ids = sorted({sid for q in timed for sid in q} | {row.group.id for row in view.by["service"]})
+    speed = loop_tables.answer_speed(timed, timed_ids, policy)
+    if chosen["area"] is None and chosen["domain"] is None:
+        for row in view.by["service"]:
+            row.in_time, row.answer_median = speed.in_time.get(row.group.id), speed.median.get(row.group.id)
+        pick = chosen["service"].id if chosen["service"] else None
+        view.summary.in_time, view.summary.answer_median = speed.in_time.get(pick), speed.median.get(pick)
     theme_ids = sorted({ref for q in quarters for kind, ref in q if kind == loop.THEME})
     view.themes = loop_tables.themes(quarters, theme_labels(session=session, theme_ids=theme_ids,
                                                            locale=names.translator.code), policy)

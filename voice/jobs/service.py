@@ -86,7 +86,7 @@ def digest(ctx: JobContext, *, once_a_day: bool = False) -> int:
     with Session(ctx.engine) as session:
         if once_a_day and not _first_run(session, "digest", ctx.clock.today().isoformat(), ctx.clock.now()):
             return 0
-        queued = send_digests(session=session, links=ctx.links)
+        queued = send_digests(session=session, links=ctx.links, today=ctx.clock.today())
         session.commit()
     return queued
 

@@ -13,7 +13,7 @@ import io
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, update
@@ -44,9 +44,12 @@ HEADERS = [
 ]
 
 
-def headers(locale: str) -> list[str]:
+CRITICALITY_HEADER = N_("How serious (0-5, staff only)")
+
+
+def headers(locale: str, *, with_criticality: bool = False) -> list[str]:
     words = translator(locale)
-    return [words.gettext(text) for text in HEADERS]
+    return [words.gettext(text) for text in (*HEADERS, *([CRITICALITY_HEADER] if with_criticality else []))]
 
 
 # Stored values as words, for spreadsheets (CSV and XLSX are read by people). JSON keeps the
@@ -90,6 +93,9 @@ class ExportFilters:
     area: str | None = None
     domain: str | None = None
     status: str | None = None
+    # The private criticality (0-5) goes only to those who may read serious concerns; set by
+    # ``request_export`` from the account, so the worker needs no account to know it.
+    with_criticality: bool = False
 
     def to_json(self) -> str:
         return json.dumps({k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()})
@@ -108,6 +114,7 @@ def request_export(*, session: Session, user: User, filters: ExportFilters, file
     """Record what a staff member asked for; the file is made by ``run_job``."""
     if not user.may_export:
         raise PermissionError("only staff export")
+    filters = replace(filters, with_criticality=bool(user.may_see_concerns))
     job = ExportJob(user_id=user.id, file_format=file_format, filters=filters.to_json(), purpose=purpose.strip(),
                     locale=locale)
     session.add(job)
@@ -175,6 +182,7 @@ def rows(session: Session, filters: ExportFilters, words: Words | None = None):
                 words.value("yes_no", e.id in answered),
                 words.value("change", answered[e.id]) if e.id in answered else "",
                 "; ".join(in_themes.get(e.id, [])),
+                *([e.criticality] if filters.with_criticality else []),
             ]
         last_id = batch[-1].id
 
@@ -203,7 +211,7 @@ def _write_xlsx(out: io.BytesIO, head, data, progress):
 
 def _write_json(out: io.BytesIO, head, data, progress):
     keys = ["id", "date", "status", "services", "area", "domains", "usefulness", "listened", "services_explained",
-            "text", "text_lang", "may_be_published", "answered", "change", "themes"]
+            "text", "text_lang", "may_be_published", "answered", "change", "themes", "criticality"]
     out.write(('{"columns": ' + json.dumps(dict(zip(keys, head)), ensure_ascii=False) + ', "rows": [\n').encode())
     first = True
     for row in data:
@@ -250,7 +258,8 @@ def run_job(*, engine: Engine, job_id: int, now: Callable[[], datetime], attempt
 
             out = io.BytesIO()
             words = Words(session=session, locale=None if job.file_format == "json" else job.locale)
-            WRITERS[job.file_format](out, headers(job.locale), rows(session, filters, words), progress)
+            WRITERS[job.file_format](out, headers(job.locale, with_criticality=filters.with_criticality),
+                                     rows(session, filters, words), progress)
             job.status, job.done, job.content = "done", done, out.getvalue()
             job.finished_at = job.progress_at = now()
         except Exception:  # noqa: BLE001 - any failure must end as a visible "failed" job

@@ -29,6 +29,17 @@ class DecisionForm(VoiceForm):
     reject_reason = LineField(_l("Reason for rejecting"), filters=[strip_text], validators=[Optional(), Length(max=500)])
 
 
+CRITICALITY_CHOICES = [
+    ("0", _l("0 – not serious")), ("1", _l("1 – slightly")), ("2", _l("2 – somewhat")),
+    ("3", _l("3 – quite serious")), ("4", _l("4 – serious")), ("5", _l("5 – very serious")),
+]
+
+
+class CriticalityForm(VoiceForm):
+    criticality = RadioField(_l("How serious is this?"), choices=CRITICALITY_CHOICES,
+                             validators=[InputRequired(message=_l("Choose how serious it is."))])
+
+
 class AnswerForm(VoiceForm):
     service = SelectField(_l("Answer in the name of"), validators=[InputRequired(message=_l("Choose a service."))])
     text = TextAreaField(_l("Answer"), filters=[strip_text], validators=[InputRequired(message=_l("Write the answer.")), Length(max=8000)])

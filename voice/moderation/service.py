@@ -1,7 +1,9 @@
 """Staff read, redact, tag, decide and answer. Plain functions, explicit inputs."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -10,6 +12,7 @@ from ..accounts.models import User
 from ..accounts.service import active_staff, staff_for_digest
 from ..experiences.models import (
     CHANGE_STATUSES,
+    CRITICALITY_MAX,
     ChangeFeedback,
     Experience,
     ExperienceDomain,
@@ -19,8 +22,11 @@ from ..experiences.models import (
 )
 from ..experiences.service import Listed, listed
 from ..links import LinkBuilder
+from ..locales import translator as translator_for
 from ..mail.service import queue_mail
 from ..reference.models import Area, LifeDomain, Service
+from ..reference.service import Names
+from . import deadlines
 
 DECISIONS = ("published", "internal", "rejected")
 
@@ -44,10 +50,12 @@ def _waiting():
 
 
 def queue(*, session: Session, user: User, limit: int = 100) -> list[Listed]:
-    """New stories and reported ones, most serious first, then newest."""
+    """New stories and reported ones, most serious first (a serious concern, then by the
+    criticality a moderator set), then newest."""
     query = _concern_filter(select(Experience).where(_waiting()), user)
     query = query.order_by(
         col(Experience.serious_concern).desc(),
+        col(Experience.criticality).desc(),
         col(Experience.is_hidden).desc(),
         case((Experience.pii_kinds != "", 1), else_=0).desc(),
         col(Experience.created_at).desc(),
@@ -130,6 +138,14 @@ def answer(*, session: Session, experience: Experience, moderator: User, service
     return reply
 
 
+def set_criticality(*, session: Session, experience: Experience, criticality: int) -> None:
+    """How serious the story is, 0 (none) to 5 (very serious): private, orders the queue."""
+    if not 0 <= criticality <= CRITICALITY_MAX:
+        raise DecisionError("unknown_criticality")
+    experience.criticality = criticality
+    session.add(experience)
+
+
 def reports_for(*, session: Session, experience: Experience) -> list[StoryReport]:
     return list(session.exec(select(StoryReport).where(StoryReport.experience_id == experience.id).order_by(StoryReport.created_at)))
 
@@ -148,19 +164,35 @@ def purge_originals(*, session: Session, now: datetime, retention_days: int) -> 
     return len(rows)
 
 
-def send_digests(*, session: Session, links: LinkBuilder, locale: str = "nb") -> int:
-    """Queue the daily e-mail to every moderator who asked for it and has stories waiting;
-    return how many were queued. Only counts, never what a family wrote."""
+SERIOUS_FROM = 4  # the digest counts the stories at criticality 4 or 5 apart
+
+
+def send_digests(*, session: Session, links: LinkBuilder, today: date, locale: str = "nb") -> int:
+    """Queue the daily e-mail to every moderator who asked for it and has stories waiting or
+    answers overdue; return how many were queued. Only counts and service names, never what a
+    family wrote: the most serious first, then the services past their answer deadline."""
+    late = deadlines.overdue_by_service(deadlines.overdue(session=session, today=today))
     queued = 0
     for user in staff_for_digest(session=session):
         waiting = waiting_count(session=session, user=user)
-        if not waiting:
+        if not waiting and not late:
             continue
+        names = Names(session=session, translator=translator_for(locale))
         queue_mail(session=session, to=user.email, template="digest", locale=locale, context={
             "name": user.display_name, "waiting": waiting,
-            "serious": serious_waiting_count(session=session, user=user), "link": links("moderation.queue")})
+            "serious": serious_waiting_count(session=session, user=user),
+            "critical": critical_waiting_count(session=session, user=user),
+            "overdue": [(names(service), count) for service, count in late],
+            "link": links("moderation.queue"), "overdue_link": links("moderation.overdue")})
         queued += 1
     return queued
+
+
+def critical_waiting_count(*, session: Session, user: User) -> int:
+    """Waiting stories a moderator judged serious (criticality 4 or 5), concerns aside."""
+    query = select(func.count()).select_from(Experience).where(
+        _waiting(), Experience.criticality >= SERIOUS_FROM, Experience.serious_concern == False)  # noqa: E712
+    return session.exec(_concern_filter(query, user)).one()
 
 
 def serious_waiting_count(*, session: Session, user: User) -> int:
@@ -199,3 +231,46 @@ def decide_feedback(*, session: Session, feedback: ChangeFeedback, decision: str
         raise ValueError(decision)
     feedback.text_status = decision
     session.add(feedback)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The moderators' work for one service (``service`` None: in all)."""
+
+    service: Service | None
+    waiting: int  # stories not read yet (or hidden after reports) that name the service
+    overdue: int  # published stories the service has not answered within its target
+    decision_days: float | None  # median days from a story to its decision, the last DECISION_WINDOW_DAYS
+
+
+DECISION_WINDOW_DAYS = 90
+
+
+def workload(*, session: Session, user: User, today: date, now: datetime) -> list[Workload]:
+    """Per service, then in all: waiting, overdue and how long a decision takes (stories this
+    user may not see left out). A fixed number of queries, whatever the number of services."""
+    services = list(session.exec(select(Service).where(Service.is_active == True).order_by(Service.position, Service.id)))  # noqa: E712
+    waiting = dict(session.exec(_concern_filter(
+        select(ExperienceService.service_id, func.count()).join(Experience, Experience.id == ExperienceService.experience_id)
+        .where(_waiting()).group_by(ExperienceService.service_id), user)).all())
+    late = {s.id: n for s, n in deadlines.overdue_by_service(deadlines.overdue(session=session, today=today))}
+    since = now - timedelta(days=DECISION_WINDOW_DAYS)
+    spans: dict[int | None, list[float]] = {None: []}
+    seen: set[int] = set()
+    for experience_id, service_id, told, decided in session.exec(_concern_filter(
+            select(Experience.id, ExperienceService.service_id, Experience.created_at, Experience.decided_at)
+            .join(ExperienceService, ExperienceService.experience_id == Experience.id)
+            .where(col(Experience.decided_at).is_not(None), Experience.decided_at >= since, Experience.status != "new"),
+            user)):
+        days = (decided - told).total_seconds() / 86400
+        spans.setdefault(service_id, []).append(days)
+        if experience_id not in seen:
+            seen.add(experience_id)
+            spans[None].append(days)
+
+    def median(values: list[float]) -> float | None:
+        return round(statistics.median(values), 1) if values else None
+
+    total_waiting = waiting_count(session=session, user=user)
+    rows = [Workload(s, waiting.get(s.id, 0), late.get(s.id, 0), median(spans.get(s.id, []))) for s in services]
+    return [*rows, Workload(None, total_waiting, sum(late.values()), median(spans[None]))]

@@ -21,8 +21,8 @@ from ..web.downloads import download
 from ..web.jobs import later, worker_late_minutes
 from ..web.login import roles_required
 from ..web.templating import render_page
-from . import export, service
-from .forms import AnswerForm, DecisionForm, ExportForm
+from . import deadlines, export, service
+from .forms import AnswerForm, CriticalityForm, DecisionForm, ExportForm
 from .models import ExportJob
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -41,8 +41,10 @@ DOWNLOAD_TYPES = {"csv": "text/csv", "json": "application/json",
 @roles_required(*STAFF_ROLES)
 def queue():
     db = get_session()
+    now = clock().now()
     return render_template("moderation/queue.html", items=service.queue(session=db, user=g.account), labels=labels,
-                           feedback=service.waiting_feedback(session=db, user=g.account))
+                           feedback=service.waiting_feedback(session=db, user=g.account),
+                           workload=service.workload(session=db, user=g.account, today=clock().today(), now=now))
 
 
 @bp.route("/feedback/<id:feedback_id>/<any(published, internal, rejected):decision>", methods=["POST"])
@@ -100,7 +102,14 @@ def _answer_form(view, formdata=True):
     return form
 
 
-def _page(experience, view, decision_form=None, answer_form=None, status=200):
+def _criticality_form(experience, formdata=True):
+    form = CriticalityForm() if formdata else CriticalityForm(formdata=None)
+    if not formdata:
+        form.criticality.data = str(experience.criticality)
+    return form
+
+
+def _page(experience, view, decision_form=None, answer_form=None, criticality_form=None, status=200):
     db = get_session()
     matches = pii.find_pii(experience.story)
     return render_template(
@@ -112,6 +121,7 @@ def _page(experience, view, decision_form=None, answer_form=None, status=200):
         reports=service.reports_for(session=db, experience=experience),
         form=decision_form or _decision_form(experience, view, formdata=False),
         answer_form=answer_form or _answer_form(view, formdata=False),
+        criticality_form=criticality_form or _criticality_form(experience, formdata=False),
         labels=labels, **_themes_box(db, experience),
     ), status
 
@@ -130,6 +140,28 @@ def _themes_box(db, experience) -> dict:
 def experience(public_id: str):
     found = _experience_or_404(public_id)
     return _page(found, load_view(session=get_session(), experience=found))
+
+
+@bp.route("/experiences/<public_id>/criticality", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def criticality(public_id: str):
+    db = get_session()
+    found = _experience_or_404(public_id)
+    form = _criticality_form(found)
+    if not form.validate_on_submit():
+        return _page(found, load_view(session=db, experience=found), criticality_form=form, status=400)
+    before = found.criticality
+    service.set_criticality(session=db, experience=found, criticality=int(form.criticality.data))
+    audit.record("story_criticality", "experience", found.public_id, {"from": before, "to": found.criticality})
+    return redirect(url_for("moderation.experience", public_id=found.public_id) + "#criticality")
+
+
+@bp.route("/overdue")
+@roles_required(*STAFF_ROLES)
+def overdue():
+    db = get_session()
+    items = deadlines.overdue(session=db, today=clock().today())
+    return render_template("moderation/overdue.html", items=items, by_service=deadlines.overdue_by_service(items))
 
 
 @bp.route("/experiences/<public_id>/decide", methods=["POST"])

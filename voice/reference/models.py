@@ -17,6 +17,9 @@ class ReferenceBase(SQLModel):
 class Service(ReferenceBase, table=True):
     __tablename__ = "service"
     id: int | None = Field(default=None, primary_key=True)
+    # The service's target for answering a published story, in working days (Norwegian
+    # public holidays and weekends not counted; voice/moderation/deadlines.py).
+    answer_days: int = Field(default=10, ge=1, le=60, sa_column_kwargs={"server_default": "10"})
 
 
 class Area(ReferenceBase, table=True):

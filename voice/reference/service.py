@@ -89,13 +89,16 @@ class SlugTaken(ValueError):
 
 
 def save(*, session: Session, kind: str, item: Reference | None, slug: str, name: str, position: int, is_active: bool,
-         names: dict[str, str]) -> Reference:
-    """Create or change a reference row and its names per language."""
+         names: dict[str, str], answer_days: int | None = None) -> Reference:
+    """Create or change a reference row and its names per language (and, for a service, the
+    working days it has to answer a published story)."""
     model = MODELS[kind]
     if slug_taken(model, slug, except_id=item.id if item else None, session=session):
         raise SlugTaken(slug)
     item = item or model(slug=slug, name=name)
     item.slug, item.name, item.is_active, item.position = slug, name, is_active, position
+    if kind == "service" and answer_days is not None:
+        item.answer_days = answer_days
     session.add(item)
     session.flush()
     set_names(session=session, kind=kind, ref_id=item.id, names=names)

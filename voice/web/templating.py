@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, render_template, request
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_datetime, format_decimal, format_time
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
         format_time=format_time,
+        format_decimal=format_decimal,
         # Dates and lists as people write them in the page's language (voice/locales.py).
         span=_span, day=_day, moment=lambda value: page_translator().moment(value),
         listing=lambda items: page_translator().format_list([str(item) for item in items]),
