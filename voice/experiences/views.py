@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from .. import pii
 from ..extensions import limiter
 from ..forms import honeypot_filled
+from ..moderation import redactions
 from ..reference.models import Area, LifeDomain, Service
 from ..themes import service as themes
 from ..web import audit
@@ -112,6 +113,7 @@ def new():
             return _to_receipt()
         return render_template("experiences/already_sent.html")
     counts_against_limits()
+    redactions.apply_to_new(session=get_session(), experience=experience)  # the moderator's draft
     cookie = shown_code.remember(session=get_session(), code=code, consent=experience.consent_publish,
                                  has_contact=bool(form.phone.data or form.email.data), now=clock().now())
     return _to_receipt(cookie)

@@ -57,3 +57,19 @@ class ExportForm(VoiceForm):
     format = RadioField(_l("File format"), choices=FORMATS, default="csv")
     purpose = LineField(_l("Why do you need this export?"), filters=[strip_text],
                           validators=[InputRequired(message=_l("Write why you need the export. It is logged.")), Length(min=5, max=300, message=_l("Write at least a few words, at most 300 characters."))])
+
+
+RULE_KIND_CHOICES = [("phrase", _l("A word or phrase (whole words, small or capital letters alike)")),
+                     ("pattern", _l("A pattern (regular expression, for those who know them)"))]
+RULE_SCOPE_CHOICES = [("everywhere", _l("Every story")), ("service", _l("Stories about one service")),
+                      ("story", _l("This story only"))]
+
+
+class RedactionRuleForm(VoiceForm):
+    kind = RadioField(_l("What to look for"), choices=RULE_KIND_CHOICES, default="phrase")
+    text = LineField(_l("Phrase or pattern"), filters=[strip_text],
+                     validators=[InputRequired(message=_l("Write the phrase or pattern to remove.")), Length(max=200)])
+    replacement = LineField(_l("Replace it with"), default="[…]", filters=[strip_text], validators=[Length(max=100)])
+    scope = RadioField(_l("Where"), choices=RULE_SCOPE_CHOICES, default="everywhere")
+    service = SelectField(_l("Service"), validators=[Optional()])
+    story = LineField(_l("Story"), validators=[Optional(), Length(max=64)])

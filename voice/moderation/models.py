@@ -39,3 +39,26 @@ class ExportJob(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = Field(default=0)
     error: str = Field(default="", max_length=32)  # why it failed: "interrupted", "error"
+
+
+RULE_KINDS = ("phrase", "pattern")
+RULE_SCOPES = ("story", "service", "everywhere")
+
+
+class RedactionRule(SQLModel, table=True):
+    """A moderator's saved redaction: a phrase (or a regular expression) and what replaces it,
+    for one story, one service's stories, or every story (``voice.moderation.redactions``)."""
+
+    __tablename__ = "redaction_rule"
+    __table_args__ = (one_of("kind", RULE_KINDS, table="redaction_rule"),
+                      one_of("scope", RULE_SCOPES, table="redaction_rule"))
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="phrase", max_length=16)
+    text: str = Field(max_length=200)
+    replacement: str = Field(default="[…]", max_length=100)
+    scope: str = Field(default="everywhere", max_length=16)
+    experience_id: int | None = Field(default=None, foreign_key="experience.id", ondelete="CASCADE")
+    service_id: int | None = Field(default=None, foreign_key="service.id", ondelete="CASCADE")
+    is_active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")

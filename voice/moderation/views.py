@@ -1,15 +1,16 @@
 """Staff: the queue, one experience (redact, tag, decide, answer), exports."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, url_for
-from flask_babel import gettext
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from sqlmodel import select
 
 from .. import pii
 from ..accounts.models import STAFF_ROLES
 from ..experiences import labels
 from ..experiences.models import Experience
 from ..experiences.service import load_view
-from ..forms import PurposeForm
+from ..forms import PurposeForm, VoiceForm
 from ..jobs import tasks
 from ..reference.models import Area, LifeDomain, Service
 from ..themes import service as themes
@@ -21,9 +22,9 @@ from ..web.downloads import download
 from ..web.jobs import later, worker_late_minutes
 from ..web.login import roles_required
 from ..web.templating import render_page
-from . import deadlines, export, service
-from .forms import AnswerForm, CriticalityForm, DecisionForm, ExportForm
-from .models import ExportJob
+from . import deadlines, export, redactions, service
+from .forms import RULE_KIND_CHOICES, RULE_SCOPE_CHOICES, AnswerForm, CriticalityForm, DecisionForm, ExportForm, RedactionRuleForm
+from .models import ExportJob, RedactionRule
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 DECISION_ERRORS = {
@@ -32,6 +33,15 @@ DECISION_ERRORS = {
     "reason_required": ("reject_reason", lambda: gettext("Write why the story is rejected.")),
     "no_service": ("services", lambda: gettext("Choose at least one service.")),
     "unknown_decision": ("decision", lambda: gettext("Choose a decision.")),
+}
+RULE_ERRORS = {
+    "bad_pattern": ("text", lambda: gettext("This pattern is not a valid regular expression.")),
+    "matches_nothing": ("text", lambda: gettext("This pattern matches an empty text, so it would change every story.")),
+    "too_slow": ("text", lambda: gettext("This pattern takes too long to run. Make it simpler.")),
+    "empty": ("text", lambda: gettext("Write the phrase or pattern to remove.")),
+    "scope": ("scope", lambda: gettext("Choose where the rule applies.")),
+    "service_required": ("service", lambda: gettext("Choose the service.")),
+    "story_required": ("scope", lambda: gettext("A rule for one story is saved from that story's page.")),
 }
 DOWNLOAD_TYPES = {"csv": "text/csv", "json": "application/json",
                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -275,3 +285,85 @@ def export_download(job_id: int):
     audit.record("export_downloaded", "export", job.id, detail)
     return download(job.content, mimetype=DOWNLOAD_TYPES[job.file_format],
                     filename=f"voice-export-{job.created_at:%Y%m%d}-{job.id}.{job.file_format}")
+
+
+# -- Reusable redaction rules ----------------------------------------------------------------
+
+def _rule_form(formdata=True):
+    form = RedactionRuleForm() if formdata else RedactionRuleForm(formdata=None)
+    form.service.choices = [("", "")] + [(str(s.id), label) for s, label in
+                                          ((s, reference_names()(s)) for s in get_session().exec(select(Service)))]
+    return form
+
+
+def _done_notice() -> str | None:
+    """What the last step did, from the address it redirected to (PRG, no session needed)."""
+    done = request.args.get("done")
+    if done == "saved":
+        return gettext("The rule is saved. It is used on every new story it covers.")
+    if done == "applied":
+        changed = request.args.get("changed", type=int) or 0
+        return ngettext("%(num)d published story was changed.", "%(num)d published stories were changed.", changed)
+    if done == "stopped":
+        return gettext("The rule is no longer used.")
+    return None
+
+
+def _rules_page(form, status=200):
+    db = get_session()
+    story = service.get_for(session=db, public_id=(form.story.data or "")[:64], user=g.account) if form.story.data else None
+    return render_template("moderation/redactions.html", form=form, rules=redactions.active_rules(session=db),
+                           story=story, notice=_done_notice(), names={s.id: reference_names()(s) for s in db.exec(select(Service))},
+                           rule_kinds=dict(RULE_KIND_CHOICES), rule_scopes=dict(RULE_SCOPE_CHOICES)), status
+
+
+@bp.route("/redactions", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def redaction_rules():
+    if request.method == "GET":
+        form = _rule_form(formdata=False)
+        form.story.data = request.args.get("story", "")[:64]
+        if form.story.data:
+            form.scope.data = "story"
+        return _rules_page(form)
+    db = get_session()
+    form = _rule_form()
+    if not form.validate_on_submit():
+        return _rules_page(form, 400)
+    story = service.get_for(session=db, public_id=form.story.data[:64], user=g.account) if form.story.data else None
+    try:
+        rule = redactions.save_rule(session=db, author=g.account, now=clock().now(), data=redactions.RuleInput(
+            kind=form.kind.data, text=form.text.data, replacement=form.replacement.data or "", scope=form.scope.data,
+            service_id=int(form.service.data) if form.service.data else None,
+            experience_id=story.id if story else None))
+    except redactions.RuleError as exc:
+        field, message = RULE_ERRORS[str(exc)]
+        getattr(form, field).errors = [message()]
+        db.rollback()
+        return _rules_page(form, 400)
+    if story is not None and story.status == "new":
+        redactions.apply_to_new(session=db, experience=story)
+    return redirect(url_for("moderation.redaction_rules", done="saved") + f"#rule-{rule.id}")
+
+
+def _rule_or_404(rule_id: int) -> RedactionRule:
+    rule = get_session().get(RedactionRule, rule_id)
+    if rule is None or not rule.is_active or not VoiceForm().validate_on_submit():
+        abort(404 if rule is None or not rule.is_active else 400)
+    return rule
+
+
+@bp.route("/redactions/<id:rule_id>/apply", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def apply_redaction_rule(rule_id: int):
+    rule = _rule_or_404(rule_id)
+    changed = redactions.apply_to_published(session=get_session(), rule=rule, author=g.account)
+    return redirect(url_for("moderation.redaction_rules", done="applied", changed=changed) + f"#rule-{rule.id}")
+
+
+@bp.route("/redactions/<id:rule_id>/stop", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def stop_redaction_rule(rule_id: int):
+    rule = _rule_or_404(rule_id)
+    redactions.stop_rule(session=get_session(), rule=rule, author=g.account)
+    return redirect(url_for("moderation.redaction_rules", done="stopped"))
