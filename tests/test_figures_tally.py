@@ -73,8 +73,12 @@ def test_every_moderation_step_keeps_the_tally_exact(app, db):
     assert set(by(db, "area")) == {areas["saupstad"]}
     assert set(by(db, "domain", service_id=services["child-welfare"])) == {domains["economy"], domains["health"]}
 
-    moderation.answer(session=db, experience=first, moderator=moderator, service_id=services["child-welfare"],
-                      text="Thank you.", change_status="made", lang="en")
+    claim = moderation.answer(session=db, experience=first, moderator=moderator, service_id=services["child-welfare"],
+                              text="Thank you.", change_status="made", lang="en")
+    db.commit()
+    assert total(db).answers == 0 and rollup.differences(db) == []  # a change claim counts once it is checked
+    checker, _ = make_user(app, db)
+    moderation.check_answer(session=db, answer=claim, moderator=checker, decision="approve", now=utcnow())
     moderation.decide(session=db, now=utcnow(), experience=second, moderator=moderator, decision="internal", published_story="")
     db.commit()
     assert rollup.differences(db) == []

@@ -129,13 +129,25 @@ def test_the_service_answers_and_the_family_reads_it_with_its_code(app, client, 
                     token_from="/moderation/")
     assert response.status_code == 302
     answer = db.exec(select(ServiceAnswer)).one()
-    assert answer.change_status == "made"
+    assert answer.change_status == "made" and answer.check_status == "waiting"
 
     family = app.test_client()
     from .conftest import CSRF_RE
 
-    token = CSRF_RE.search(family.get("/experiences/mine").get_data(as_text=True)).group(1)
-    page = family.post("/experiences/mine?lang=en", data={"csrf_token": token, "code": code}).get_data(as_text=True)
+    def family_page():
+        token = CSRF_RE.search(family.get("/experiences/mine").get_data(as_text=True)).group(1)
+        return family.post("/experiences/mine?lang=en", data={"csrf_token": token, "code": code}).get_data(as_text=True)
+
+    # The change claim waits for a moderator who did not write it: the family sees that it is checked.
+    page = family_page()
+    assert "A moderator is checking the answer" in page and "We have changed our routine." not in page
+    assert "We have changed our routine." not in client.get("/stories/?lang=en").get_data(as_text=True)
+    check = f"/moderation/answers/{answer.id}/approve"
+    assert post(check, {}, token_from="/moderation/").status_code == 409  # the writer cannot check it
+    staff("moderator")  # another moderator
+    assert "We have changed our routine." in client.get("/moderation/?lang=en").get_data(as_text=True)
+    assert post(check, {}, token_from="/moderation/").status_code == 302
+    page = family_page()
     assert "We have changed our routine." in page and "Change made" in page
     public = client.get("/stories/?lang=en").get_data(as_text=True)
     assert "We have changed our routine." in public

@@ -274,8 +274,21 @@ def test_staff_post_the_result_back_to_every_story_and_the_family_reads_it(app, 
     db.expire_all()
     answers = db.exec(select(ServiceAnswer)).all()
     assert len(answers) == 2 and {a.change_status for a in answers} == {"made"} and all(a.review_on for a in answers)
-    assert db.get(Theme, theme.id).status == "made"
     assert db.exec(select(AuditEntry).where(AuditEntry.action == "theme_result_posted")).one()
+    # A change claim: nobody outside sees it until a moderator who did not post it has checked it.
+    assert {a.check_status for a in answers} == {"waiting"} and db.get(Theme, theme.id).status != "made"
+    assert "Alle familier" not in client.get(f"/themes/{theme.slug}?lang=en").get_data(as_text=True)
+    from voice.themes.models import ThemeResult
+
+    result = db.exec(select(ThemeResult)).one()
+    check = f"/moderation/themes/{theme.id}/result/{result.id}/check"
+    assert client.post(check, data={"csrf_token": csrf(f"/moderation/themes/{theme.id}")}).status_code == 409  # own result
+    staff("moderator")  # another moderator
+    assert client.post(check, data={"csrf_token": csrf(f"/moderation/themes/{theme.id}")}).status_code == 302
+    db.expire_all()
+    assert db.get(Theme, theme.id).status == "made"
+    assert {a.check_status for a in db.exec(select(ServiceAnswer)).all()} == {"checked"}
+    assert db.exec(select(AuditEntry).where(AuditEntry.action == "theme_result_checked")).one()
     family = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"', family.get("/experiences/mine").get_data(as_text=True)).group(1)
     page = family.post("/experiences/mine?lang=en", data={"code": stories[1][1], "csrf_token": token}).get_data(as_text=True)

@@ -158,9 +158,10 @@ def load_sample_themes(*, session: Session, now: datetime) -> int:
         if about is not None and about.outcome:  # the loop closed: the result back, and a family's answer
             session.flush()
             nav = session.exec(select(Service).where(Service.slug == "nav")).one()
-            themes.post_result(session=session, theme=theme, author_id=None, now=now, data=themes.ResultInput(
+            result = themes.post_result(session=session, theme=theme, author_id=None, now=now, data=themes.ResultInput(
                 service_id=nav.id, lang="nb", change_status="made", review_on=oslo_date(now) + timedelta(days=90),
                 session_id=about.id, text="[SAMPLE] Etter samlingen får hver familie på Kattem én fast kontaktperson."))
+            themes.check_result(session=session, result=result, moderator_id=None, now=now)  # as a second moderator would
             answers = session.exec(select(ServiceAnswer).where(ServiceAnswer.text.startswith("[SAMPLE] Etter"))).all()
             for answer, (verdict, words) in zip(answers, [("yes", "[SAMPLE] Nå vet vi hvem vi skal ringe."), ("too_early", "")]):
                 session.add(ChangeFeedback(experience_id=answer.experience_id, answer_id=answer.id, verdict=verdict, text=words,

@@ -50,6 +50,7 @@ def live(request, tmp_path_factory) -> dict:
 @pytest.fixture
 def db(live):
     with Session(live["app"].extensions["voice_engine"]) as session:
+        session.info["app"] = live["app"]
         yield session
 
 
@@ -144,6 +145,18 @@ def public_id_of(db, story: str) -> str:
 # ---------------------------------------------------------------- the flow
 
 
+def _second_moderator_checks(db, public_id: str) -> None:
+    from voice.clock import utcnow
+    from voice.experiences.models import Experience, ServiceAnswer
+    from voice.moderation import service as moderation
+
+    experience = db.exec(select(Experience).where(Experience.public_id == public_id)).one()
+    answer = db.exec(select(ServiceAnswer).where(ServiceAnswer.experience_id == experience.id)).one()
+    checker, _ = make_user(db.info["app"], db, role="moderator", email=f"checker-{uuid.uuid4().hex[:6]}@trondheim.kommune.no")
+    moderation.check_answer(session=db, answer=answer, moderator=checker, decision="approve", now=utcnow())
+    db.commit()
+
+
 @pytest.mark.parametrize("family_js", [True, False], ids=["family-js", "family-nojs"])
 def test_moderator_cleans_publishes_and_answers_family_reads_answer(new_context, db, moderator, family_js):
     # Letters only: a random run of digits could be a valid phone number and trigger the PII check.
@@ -198,6 +211,14 @@ def test_moderator_cleans_publishes_and_answers_family_reads_answer(new_context,
     expect(staff_answer.locator(".tag")).to_have_text("Change planned")
     expect(staff_answer.locator(".user-text")).to_have_text(answer_text)
     assert_fits_phone(staff, "the story page with an answer")
+    expect(staff.locator("main")).to_contain_text("Waiting for another moderator to check the change")
+
+    # A second moderator checks the change claim (its buttons are tested in tests/test_moderation.py);
+    # until then the public and the family see no answer.
+    waiting = new_context(javascript=family_js)
+    waiting.goto("/stories/?lang=en")
+    expect(waiting.locator("main")).not_to_contain_text(answer_text)
+    _second_moderator_checks(db, public_id)
 
     # The public list shows the cleaned version and the answer, never the number.
     public = new_context(javascript=family_js)

@@ -57,9 +57,11 @@ def _post_result(live, ids: dict, text: str) -> None:
     with Session(app.extensions["voice_engine"]) as db:
         nav = db.exec(select(Service).where(Service.slug == "nav")).one()
         author, _ = make_user(app, db)
-        service.post_result(session=db, theme=db.get(Theme, ids["theme_id"]), author_id=author.id, now=utcnow(),
-                            data=service.ResultInput(service_id=nav.id, text=text, lang="nb", change_status="made",
-                                                     review_on=date.today() + timedelta(days=90)))
+        result = service.post_result(session=db, theme=db.get(Theme, ids["theme_id"]), author_id=author.id, now=utcnow(),
+                                     data=service.ResultInput(service_id=nav.id, text=text, lang="nb", change_status="made",
+                                                              review_on=date.today() + timedelta(days=90)))
+        checker, _ = make_user(app, db)  # a change claim is shown once another moderator has checked it
+        service.check_result(session=db, result=result, moderator_id=checker.id, now=utcnow())
         db.commit()
 
 

@@ -13,6 +13,7 @@ DECIDED_STATUSES = ("published", "internal")  # read by staff and counted in the
 LISTENED = ("yes", "partly", "no")
 CHANGE_STATUSES = ("none", "planned", "made")
 CRITICALITY_MAX = 5
+CHECK_STATUSES = ("checked", "waiting")
 VERDICTS = ("yes", "partly", "no", "too_early")  # did the change help? (the family's answer)
 FEEDBACK_TEXT_STATUSES = ("new", "published", "internal", "rejected")
 REPORT_REASONS = ("identifies", "offensive", "untrue", "other")
@@ -128,7 +129,8 @@ class ServiceAnswer(SQLModel, table=True):
     """An answer written by staff in the name of the service concerned."""
 
     __tablename__ = "service_answer"
-    __table_args__ = (one_of("change_status", CHANGE_STATUSES, table="service_answer"),)
+    __table_args__ = (one_of("change_status", CHANGE_STATUSES, table="service_answer"),
+                      one_of("check_status", CHECK_STATUSES, table="service_answer"))
     id: int | None = Field(default=None, primary_key=True)
     experience_id: int = Field(foreign_key="experience.id", ondelete="CASCADE", index=True)
     service_id: int = Field(foreign_key="service.id", ondelete="RESTRICT")
@@ -138,6 +140,18 @@ class ServiceAnswer(SQLModel, table=True):
     change_status: str = Field(default="none", max_length=16)
     author_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     review_on: date | None = Field(default=None)  # when the municipality will say whether the change worked
+    # An answer that claims a change ("planned", "made") waits for a moderator who did not write
+    # it; until then nobody but staff sees it and it counts in no figure (the family sees that an
+    # answer is being checked).
+    check_status: str = Field(default="checked", max_length=16, sa_column_kwargs={"server_default": "checked"})
+    checked_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Posted with a theme's result (voice.themes): checked with the result, in one step.
+    result_id: int | None = Field(default=None, foreign_key="theme_result.id", ondelete="SET NULL", index=True)
+
+    @property
+    def is_checked(self) -> bool:
+        return self.check_status == "checked"
 
 
 class StoryReport(SQLModel, table=True):

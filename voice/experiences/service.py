@@ -167,15 +167,17 @@ def tags_for(session: Session, experience_ids: list[int]):
     return services, domains
 
 
-def answers_for(session: Session, experience_ids: list[int]) -> dict[int, list[tuple[ServiceAnswer, Service]]]:
+def answers_for(session: Session, experience_ids: list[int], *, checked_only: bool = False
+                ) -> dict[int, list[tuple[ServiceAnswer, Service]]]:
+    """The answers of these stories; ``checked_only`` for the public (a change claim shows once
+    a moderator has checked it)."""
     answers: dict[int, list] = defaultdict(list)
     if experience_ids:
-        for answer, service in session.exec(
-            select(ServiceAnswer, Service)
-            .join(Service, Service.id == ServiceAnswer.service_id)
-            .where(col(ServiceAnswer.experience_id).in_(experience_ids))
-            .order_by(ServiceAnswer.created_at, ServiceAnswer.id)
-        ):
+        query = (select(ServiceAnswer, Service).join(Service, Service.id == ServiceAnswer.service_id)
+                 .where(col(ServiceAnswer.experience_id).in_(experience_ids)))
+        if checked_only:
+            query = query.where(ServiceAnswer.check_status == "checked")
+        for answer, service in session.exec(query.order_by(ServiceAnswer.created_at, ServiceAnswer.id)):
             answers[answer.experience_id].append((answer, service))
     return answers
 
@@ -189,13 +191,15 @@ class Listed:
     answers: list
 
 
-def listed(session: Session, experiences: list[Experience], with_answers: bool = False) -> list[Listed]:
-    """Experiences with their tags, area (and answers) in a fixed number of queries."""
+def listed(session: Session, experiences: list[Experience], with_answers: bool = False,
+           checked_only: bool = False) -> list[Listed]:
+    """Experiences with their tags, area (and answers: for the public, ``checked_only``) in a
+    fixed number of queries."""
     ids = [e.id for e in experiences]
     services, domains = tags_for(session, ids)
     area_ids = {e.area_id for e in experiences if e.area_id}
     areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_ids)))} if area_ids else {}
-    answers = answers_for(session, ids) if with_answers else {}
+    answers = answers_for(session, ids, checked_only=checked_only) if with_answers else {}
     return [Listed(e, services[e.id], domains[e.id], areas.get(e.area_id), answers.get(e.id, [])) for e in experiences]
 
 
@@ -282,7 +286,7 @@ def published_stories(*, session: Session, service: str | None, area: str | None
     query = with_tags(published_query(), service=service, area=area, domain=domain)
     rows = list(session.exec(query.order_by(col(Experience.decided_at).desc(), col(Experience.id).desc())
                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
-    return listed(session, rows[:PAGE_SIZE], with_answers=True), len(rows) > PAGE_SIZE
+    return listed(session, rows[:PAGE_SIZE], with_answers=True, checked_only=True), len(rows) > PAGE_SIZE
 
 
 def published_story(*, session: Session, public_id: str) -> Experience | None:
@@ -328,7 +332,8 @@ def tell_if_it_helped(*, session: Session, experience: Experience, answer_id: in
     """The family's answer to "did the change help?" (one per answer; a new one replaces it).
     A new or changed line of text waits for a moderator again."""
     answer = session.get(ServiceAnswer, answer_id)
-    if answer is None or answer.experience_id != experience.id or answer.change_status != "made" or verdict not in VERDICTS:
+    if (answer is None or answer.experience_id != experience.id or answer.change_status != "made"
+            or not answer.is_checked or verdict not in VERDICTS):
         raise NotAChangeMade(answer_id)
     found = session.exec(select(ChangeFeedback).where(ChangeFeedback.answer_id == answer_id)).first()
     feedback = found or ChangeFeedback(experience_id=experience.id, answer_id=answer_id, verdict=verdict, created_at=now)

@@ -28,7 +28,7 @@ from .models import Experience, ExperienceDomain, ExperienceService, ServiceAnsw
 # never shows in ``session.deleted`` beforehand).
 COUNTED_COLUMNS = ("status", "area_id", "usefulness", "listened", "services_explained", "created_at",
                    "service_links", "domain_links")
-ANSWER_COLUMNS = ("experience_id", "service_id", "change_status")
+ANSWER_COLUMNS = ("experience_id", "service_id", "change_status", "check_status")
 TRACKED_TABLES = frozenset(model.__tablename__ for model in (Experience, ExperienceService, ExperienceDomain, ServiceAnswer))
 
 _PENDING = "voice_tally_pending"  # experience id -> its contribution before this flush

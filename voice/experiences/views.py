@@ -193,7 +193,7 @@ def _helped_forms(view, feedback, code: str, sent=None) -> dict:
     answer ticked; the one just sent back with its messages when it had a mistake."""
     forms = {}
     for answer, _service in view.answers:
-        if answer.change_status != "made":
+        if answer.change_status != "made" or not answer.is_checked:
             continue
         if sent is not None and sent.answer.data == str(answer.id):
             forms[answer.id] = sent

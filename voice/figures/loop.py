@@ -29,6 +29,7 @@ _ls = LoopSnapshot.__table__
 THEME, SERVICE = "theme", "service"
 MEASURES = ("stories", "published", "answered", "planned", "made", "verdicts", "helped")
 HELPED = "yes"
+CHECKED = "checked"  # a change claim counts once a moderator has checked it
 NOT_A_VERDICT = "too_early"
 
 
@@ -53,8 +54,8 @@ def _themes(session: Session, quarter: Period) -> dict[int, LoopTally]:
     # Each story's strongest mark: 2 "made", 1 "planned", 0 none (and no answer).
     mark = (select(_sa.c.experience_id, func.max(case((_sa.c.change_status == "made", 2),
                                                       (_sa.c.change_status == "planned", 1), else_=0)).label("mark"))
-            .group_by(_sa.c.experience_id).subquery("mark"))
-    answered = exists().where(_sa.c.experience_id == _e.c.id)
+            .where(_sa.c.check_status == CHECKED).group_by(_sa.c.experience_id).subquery("mark"))
+    answered = exists().where(_sa.c.experience_id == _e.c.id, _sa.c.check_status == CHECKED)
     rows = session.execute(
         select(_ts.c.theme_id, func.count(), count_if(_e.c.status == "published"),
                count_if(and_(_e.c.status == "published", answered)),

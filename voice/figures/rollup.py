@@ -53,6 +53,7 @@ _t = ExperienceTally.__table__
 KEY = ("service_id", "domain_id", "month", "area_id")
 ANY = 0  # service_id / domain_id of the rows that count every experience; area_id 0: area not given
 
+CHECKED = "checked"  # only answers a moderator has checked count (a change claim waits for one)
 CHUNK = 500  # experiences read at once by ``contributions``
 Key = tuple[int, int, int, int]  # service_id, domain_id, month, area_id
 Contribution = dict[Key, tuple[int, ...]]  # one value per MEASURES
@@ -108,8 +109,8 @@ def _facts_of(session: Connection | Session, experience_ids: list[int]) -> dict[
         domains.setdefault(experience_id, set()).add(int(domain_id))
     answers: dict[int, list[tuple[int, str]]] = {}
     for experience_id, service_id, change in session.execute(
-            select(_sa.c.experience_id, _sa.c.service_id, _sa.c.change_status).where(_sa.c.experience_id.in_(ids))
-            .order_by(_sa.c.id)):
+            select(_sa.c.experience_id, _sa.c.service_id, _sa.c.change_status)
+            .where(_sa.c.experience_id.in_(ids), _sa.c.check_status == CHECKED).order_by(_sa.c.id)):
         answers.setdefault(experience_id, []).append((int(service_id), str(change)))
     return {
         row.id: _Facts(
@@ -253,7 +254,7 @@ def _level_select(month: int, ids: tuple[int, int], *, by_service: bool, by_doma
     answer_keys = [_sa.c.experience_id, _sa.c.service_id] if by_service else [_sa.c.experience_id]
     per = (
         select(*answer_keys, func.count().label("n"), count_if(_sa.c.change_status.in_(CHANGE_STATUSES_COUNTED)).label("c"))
-        .where(_sa.c.experience_id.between(*ids))
+        .where(_sa.c.experience_id.between(*ids), _sa.c.check_status == CHECKED)
         .group_by(*answer_keys)
         .subquery("per_experience")
     )

@@ -132,10 +132,40 @@ def answer(*, session: Session, experience: Experience, moderator: User, service
     ).first()
     if linked is None:
         raise DecisionError("service_not_concerned")
-    reply = ServiceAnswer(experience_id=experience.id, service_id=service_id, text=text.strip(), change_status=change_status, lang=lang, author_id=moderator.id)
+    reply = ServiceAnswer(experience_id=experience.id, service_id=service_id, text=text.strip(), change_status=change_status,
+                          lang=lang, author_id=moderator.id, check_status="waiting" if change_status != "none" else "checked")
     session.add(reply)
     session.flush()
     return reply
+
+
+CHECK_DECISIONS = ("approve", "without_mark")
+
+
+def check_answer(*, session: Session, answer: ServiceAnswer, moderator: User, decision: str, now: datetime) -> None:
+    """A moderator who did not write the answer checks its change claim: ``approve`` shows it as
+    written, ``without_mark`` shows the answer without the claim (the change could not be confirmed)."""
+    if decision not in CHECK_DECISIONS:
+        raise DecisionError("unknown_check")
+    if answer.check_status != "waiting":
+        raise DecisionError("not_waiting")
+    if answer.author_id is not None and answer.author_id == moderator.id:
+        raise DecisionError("own_answer")
+    if decision == "without_mark":
+        answer.change_status = "none"
+    answer.check_status, answer.checked_by_id, answer.checked_at = "checked", moderator.id, now
+    session.add(answer)
+
+
+def waiting_claims(*, session: Session, user: User, limit: int = 50) -> list[tuple[ServiceAnswer, Experience, Service]]:
+    """Answers with a change claim that wait for a check (the ones this user wrote included, marked
+    in the page; stories this user may not see left out), oldest first. Results posted on a theme
+    are checked with the theme, not here."""
+    query = _concern_filter(
+        select(ServiceAnswer, Experience, Service).join(Experience, Experience.id == ServiceAnswer.experience_id)
+        .join(Service, Service.id == ServiceAnswer.service_id)
+        .where(ServiceAnswer.check_status == "waiting", col(ServiceAnswer.result_id).is_(None)), user)
+    return list(session.exec(query.order_by(ServiceAnswer.created_at, ServiceAnswer.id).limit(limit)))
 
 
 def set_criticality(*, session: Session, experience: Experience, criticality: int) -> None:

@@ -54,6 +54,8 @@ def queue():
     now = clock().now()
     return render_template("moderation/queue.html", items=service.queue(session=db, user=g.account), labels=labels,
                            feedback=service.waiting_feedback(session=db, user=g.account),
+                           claims=service.waiting_claims(session=db, user=g.account),
+                           results=themes.waiting_results(session=db),
                            workload=service.workload(session=db, user=g.account, today=clock().today(), now=now))
 
 
@@ -150,6 +152,24 @@ def _themes_box(db, experience) -> dict:
 def experience(public_id: str):
     found = _experience_or_404(public_id)
     return _page(found, load_view(session=get_session(), experience=found))
+
+
+@bp.route("/answers/<id:answer_id>/<any(approve, without_mark):decision>", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def check_answer(answer_id: int, decision: str):
+    from ..experiences.models import ServiceAnswer
+
+    db = get_session()
+    answer = db.get(ServiceAnswer, answer_id)
+    if answer is None or not VoiceForm().validate_on_submit():
+        abort(404 if answer is None else 400)
+    experience = _experience_or_404(db.get(Experience, answer.experience_id).public_id)  # may this user see it?
+    try:
+        service.check_answer(session=db, answer=answer, moderator=g.account, decision=decision, now=clock().now())
+    except service.DecisionError:
+        abort(409)  # already checked, or this moderator's own answer: the page shows no button for it
+    audit.record(f"answer_checked_{decision}", "experience", experience.public_id, {"answer": answer.id})
+    return redirect(url_for("moderation.queue") + "#claims")
 
 
 @bp.route("/experiences/<public_id>/criticality", methods=["POST"])

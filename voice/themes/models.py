@@ -72,7 +72,8 @@ class ThemeResult(SQLModel, table=True):
     service's answer on the theme and on every story in it."""
 
     __tablename__ = "theme_result"
-    __table_args__ = (one_of("change_status", ("planned", "made"), table="theme_result"),)
+    __table_args__ = (one_of("change_status", ("planned", "made"), table="theme_result"),
+                      one_of("check_status", ("checked", "waiting"), table="theme_result"))
     id: int | None = Field(default=None, primary_key=True)
     theme_id: int = Field(foreign_key="theme.id", ondelete="CASCADE", index=True)
     session_id: int | None = Field(default=None, foreign_key="cocreation_session.id", ondelete="SET NULL")
@@ -84,3 +85,6 @@ class ThemeResult(SQLModel, table=True):
     stories: int = Field(default=0)  # how many stories got it as an answer
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     author_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    # A change claim: shown (on the theme and the stories) once a moderator who did not post it has checked it.
+    check_status: str = Field(default="checked", max_length=16, sa_column_kwargs={"server_default": "checked"})
+    checked_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")

@@ -252,7 +252,7 @@ def public_page(*, session: Session, theme: Theme, min_count: int) -> ThemePage:
     stories = list(session.exec(published_query().join(ThemeStory, ThemeStory.experience_id == Experience.id)
                                 .where(ThemeStory.theme_id == theme.id)
                                 .order_by(col(Experience.decided_at).desc(), col(Experience.id).desc()).limit(50)))
-    items = listed(session, stories, with_answers=True)
+    items = listed(session, stories, with_answers=True, checked_only=True)
     changes = [(answer, svc) for item in items for answer, svc in item.answers if answer.change_status != "none"]
     count = decided_counts(session=session, theme_ids=[theme.id]).get(theme.id, 0)
     return ThemePage(theme, tags_of(session=session, theme_ids=[theme.id])[theme.id], told(count, min_count=min_count),
@@ -289,19 +289,51 @@ def post_result(*, session: Session, theme: Theme, data: ResultInput, author_id:
     result = ThemeResult(theme_id=theme.id, session_id=data.session_id, service_id=data.service_id, text=data.text.strip(),
                          lang=data.lang, change_status=data.change_status, review_on=data.review_on,
                          stories=len(story_ids), created_at=now, author_id=author_id)
+    result.check_status = "waiting"  # a change claim: shown once another moderator has checked it
     session.add(result)
+    session.flush()
     session.add_all(ServiceAnswer(experience_id=story_id, service_id=data.service_id, text=data.text.strip(), lang=data.lang,
                                   change_status=data.change_status, review_on=data.review_on, created_at=now,
-                                  author_id=author_id) for story_id in story_ids)
-    theme.status, theme.updated_at = data.change_status, now
-    session.add(theme)
+                                  author_id=author_id, check_status="waiting", result_id=result.id) for story_id in story_ids)
     session.flush()
     return result
 
 
-def results_of(*, session: Session, theme: Theme) -> list[tuple[ThemeResult, Service]]:
-    return list(session.exec(select(ThemeResult, Service).join(Service, Service.id == ThemeResult.service_id)
-                             .where(ThemeResult.theme_id == theme.id).order_by(col(ThemeResult.created_at).desc())))
+class CheckError(ValueError):
+    """A check the rules do not allow (the message is a code for the page)."""
+
+
+def check_result(*, session: Session, result: ThemeResult, moderator_id: int, now: datetime) -> int:
+    """A moderator who did not post the result confirms its change claim: the result shows on the
+    theme, its answer on every story, and the theme's status follows. Returns the answers shown."""
+    if result.check_status != "waiting":
+        raise CheckError("not_waiting")
+    if result.author_id is not None and result.author_id == moderator_id:
+        raise CheckError("own_answer")
+    result.check_status, result.checked_by_id = "checked", moderator_id
+    session.add(result)
+    answers = list(session.exec(select(ServiceAnswer).where(ServiceAnswer.result_id == result.id,
+                                                            ServiceAnswer.check_status == "waiting")))
+    for answer in answers:
+        answer.check_status, answer.checked_by_id, answer.checked_at = "checked", moderator_id, now
+        session.add(answer)
+    theme = session.get(Theme, result.theme_id)
+    theme.status, theme.updated_at = result.change_status, now
+    session.add(theme)
+    return len(answers)
+
+
+def waiting_results(*, session: Session) -> list[tuple[ThemeResult, Theme]]:
+    return list(session.exec(select(ThemeResult, Theme).join(Theme, Theme.id == ThemeResult.theme_id)
+                             .where(ThemeResult.check_status == "waiting").order_by(ThemeResult.created_at)))
+
+
+def results_of(*, session: Session, theme: Theme, checked_only: bool = True) -> list[tuple[ThemeResult, Service]]:
+    """The theme's results, newest first; for the public only the checked ones."""
+    query = select(ThemeResult, Service).join(Service, Service.id == ThemeResult.service_id).where(ThemeResult.theme_id == theme.id)
+    if checked_only:
+        query = query.where(ThemeResult.check_status == "checked")
+    return list(session.exec(query.order_by(col(ThemeResult.created_at).desc())))
 
 
 def invitations(*, session: Session, experience: Experience, now: datetime):

@@ -108,7 +108,7 @@ def _edit_page(theme, *, form=None, result_form=None, status=200):
     count = service.decided_counts(session=db, theme_ids=[theme.id]).get(theme.id, 0)
     return render_template("themes/staff_edit.html", theme=theme, form=form or _form_for(theme), count=count,
                            result_form=result_form or _result_form(theme, formdata=False),
-                           results=service.results_of(session=db, theme=theme)), status
+                           results=service.results_of(session=db, theme=theme, checked_only=False)), status
 
 
 @bp.route("/<id:theme_id>/result", methods=["POST"])
@@ -127,6 +127,26 @@ def post_result(theme_id: int):
         service_id=int(form.service.data), text=form.text.data, lang=form.lang.data, change_status=form.change_status.data,
         review_on=form.review_on.data, session_id=int(form.session.data) if (form.session.data or "").isdigit() else None))
     audit.record("theme_result_posted", "theme", theme.id, {"stories": result.stories, "change": result.change_status})
+    return redirect(url_for("staff_themes.edit", theme_id=theme.id) + "#result")
+
+
+@bp.route("/<id:theme_id>/result/<id:result_id>/check", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def check_result(theme_id: int, result_id: int):
+    from ..forms import VoiceForm
+    from .models import Theme, ThemeResult
+
+    db = get_session()
+    theme, result = db.get(Theme, theme_id), db.get(ThemeResult, result_id)
+    if theme is None or result is None or result.theme_id != theme.id:
+        abort(404)
+    if not VoiceForm().validate_on_submit():
+        abort(400)
+    try:
+        shown = service.check_result(session=db, result=result, moderator_id=g.account.id, now=clock().now())
+    except service.CheckError:
+        abort(409)  # already checked, or posted by this moderator: the page says so, no button
+    audit.record("theme_result_checked", "theme", theme.id, {"result": result.id, "stories": shown})
     return redirect(url_for("staff_themes.edit", theme_id=theme.id) + "#result")
 
 
