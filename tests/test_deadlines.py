@@ -163,6 +163,10 @@ def test_answer_times_in_the_figures_match_a_hand_count(app, db, client):
         _published(db, on=date(2026, 5, 4), answered={"nav": date(2026, 5, 26)})
     for _ in range(3):
         _published(db, on=date(2026, 5, 4))
+    # A median above 6 is a number of days, not the "6 or more" of the services families explained to:
+    # 10 stories published Wed 1 July 2026, answered Wed 22 July = 15 working days (in 2026-Q3).
+    for _ in range(10):
+        _published(db, on=date(2026, 7, 1), answered={"nav": date(2026, 7, 22)})
     db.commit()
     records = as_records(client, "period_type=quarter&period=2026-Q2")
     assert shown(records, "summary", "all", "answered_in_time_percent") == 57
@@ -176,6 +180,10 @@ def test_answer_times_in_the_figures_match_a_hand_count(app, db, client):
     assert live(session=db, quarter=Period("quarter", 2026, 2), now=datetime(2026, 7, 20, tzinfo=UTC))[(nav.id, 14)] == (6, 0)
     page = client.get("/figures/?period_type=quarter&period=2026-Q2&lang=en").get_data(as_text=True)
     assert "Published stories answered within the target" in page
+
+    page = client.get("/figures/?period_type=quarter&period=2026-Q3&lang=en").get_data(as_text=True)
+    key = page.index("Working days to an answer (median)</dt>")
+    assert '<dd class="num">15</dd>' in page[key:key + 200], page[key:key + 200]
 
 
 # --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 
 from ..experiences.models import EXPLAINED_MAX
+from .answer_times import MAX_DAYS as MAX_ANSWER_DAYS
 from .disclosure import REASON_PROTECTED, REASON_SECONDARY, REASON_SMALL, REASON_TOO_FEW_ANSWERS, Cell
 from .service import Period
 
@@ -48,14 +49,20 @@ def share_text(cell: Cell | None) -> str:
     return _("hidden")  # REASON_PROTECTED: one mark whatever hid it
 
 
-def median_text(cell: Cell | None) -> str:
+def median_text(cell: Cell | None, *, top: int = EXPLAINED_MAX) -> str:
+    """A median as people read it; ``top`` is the highest value counted ("6 or more" services)."""
     if cell is None:
         return ""
     if cell.suppressed:
         return share_text(cell)
-    if cell.value >= EXPLAINED_MAX:
-        return _("%(number)s or more", number=format_decimal(EXPLAINED_MAX))
+    if cell.value >= top:
+        return _("%(number)s or more", number=format_decimal(top))
     return format_decimal(cell.value, format="#,##0.#")
+
+
+def days_text(cell: Cell | None) -> str:
+    """The median working days to an answer (60 counts as "60 or more", voice/figures/answer_times.py)."""
+    return median_text(cell, top=MAX_ANSWER_DAYS)
 
 
 def marker(cell: Cell) -> str:
