@@ -20,6 +20,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from jsonstat_validator import validate_jsonstat
 
 from voice import create_app
 from voice.clock import FixedClock
@@ -28,6 +29,7 @@ from voice.themes.models import Theme, ThemeStory
 
 from .conftest import test_config
 from .test_figures import Refs, as_records, hidden, shown
+from .test_validators import CHECK
 
 UTC = timezone.utc
 TOLD = datetime(2025, 2, 10, 12, tzinfo=UTC)
@@ -144,6 +146,8 @@ def test_theme_figures_are_counted_and_protected(app, client, loop_data):
     jsonstat = json.loads(client.get("/figures/download.jsonstat?table=themes&period_type=quarter&period=2025-Q1&lang=en")
                           .get_data(as_text=True))
     assert jsonstat["id"] == ["period", "theme", "measure"]
+    assert validate_jsonstat(jsonstat) is True  # the field's own validator, with themes in it
+    assert list(CHECK.iter_errors(jsonstat)) == []  # and the official schema
     measures = jsonstat["dimension"]["measure"]["category"]["index"]
     themes = jsonstat["dimension"]["theme"]["category"]["index"]
     width = len(measures)

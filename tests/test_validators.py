@@ -16,6 +16,7 @@ from jsonstat_validator import validate_jsonstat
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from voice import create_app
+from voice.figures.feeds import JSONSTAT_TABLES
 from voice.mail.render import SUBJECTS
 from voice.mail.service import SmtpSettings, queue_mail, send_due
 
@@ -26,7 +27,7 @@ from .test_figures import QUERY_Q1, load_known
 
 SCHEMA = json.loads((Path(__file__).parent / "validators" / "jsonstat-2.0-schema.json").read_text())
 CHECK = jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
-TABLES = ("experiences", "trend", "explained", "cocreation")
+TABLES = JSONSTAT_TABLES  # every table the downloads offer, the themes one included
 VIEWS = {"quarter": QUERY_Q1, "year": "period_type=year&period=2025", "service": QUERY_Q1 + "&service=nav",
          "area": "period_type=year&period=2025&area=kattem"}
 
@@ -52,7 +53,7 @@ def test_every_jsonstat_download_passes_the_official_schema_and_the_validator(ap
             assert data["updated"] and data["source"]
             assert all(dim["label"] for dim in data["dimension"].values())
             checked += 1
-    assert checked == 16
+    assert checked == len(VIEWS) * len(TABLES) == 20
 
 
 def test_the_openmetrics_feed_passes_the_strict_parser(database_url, app, db):
