@@ -28,9 +28,10 @@ class Overdue:
     working_days: int  # since publication, today included
 
 
-def overdue(*, session: Session, today: date, limit: int = 500) -> list[Overdue]:
+def overdue(*, session: Session, today: date, limit: int | None = 500) -> list[Overdue]:
     """Published stories that a service they name has not answered within its target, oldest
-    first. Stories marked as a serious concern are never published, so never here."""
+    first (at most ``limit``; None for all, as the counts need). Stories marked as a serious
+    concern are never published, so never here."""
     # A target of N working days is at least N calendar days: only older stories can be late.
     fewest = session.exec(select(func.min(Service.answer_days))).one() or DEFAULT_ANSWER_DAYS
     cutoff = datetime.combine(today - timedelta(days=fewest), time.min, OSLO)
@@ -50,7 +51,7 @@ def overdue(*, session: Session, today: date, limit: int = 500) -> list[Overdue]
         due = due_date(published, service.answer_days)
         if due < today:
             result.append(Overdue(experience, service, published, due, working_days_between(published, today)))
-            if len(result) >= limit:
+            if limit is not None and len(result) >= limit:
                 break
     return result
 

@@ -201,13 +201,13 @@ def send_digests(*, session: Session, links: LinkBuilder, today: date, locale: s
     """Queue the daily e-mail to every moderator who asked for it and has stories waiting or
     answers overdue; return how many were queued. Only counts and service names, never what a
     family wrote: the most serious first, then the services past their answer deadline."""
-    late = deadlines.overdue_by_service(deadlines.overdue(session=session, today=today))
+    late = deadlines.overdue_by_service(deadlines.overdue(session=session, today=today, limit=None))
+    names = Names(session=session, translator=translator_for(locale))
     queued = 0
     for user in staff_for_digest(session=session):
         waiting = waiting_count(session=session, user=user)
         if not waiting and not late:
             continue
-        names = Names(session=session, translator=translator_for(locale))
         queue_mail(session=session, to=user.email, template="digest", locale=locale, context={
             "name": user.display_name, "waiting": waiting,
             "serious": serious_waiting_count(session=session, user=user),
@@ -283,7 +283,7 @@ def workload(*, session: Session, user: User, today: date, now: datetime) -> lis
     waiting = dict(session.exec(_concern_filter(
         select(ExperienceService.service_id, func.count()).join(Experience, Experience.id == ExperienceService.experience_id)
         .where(_waiting()).group_by(ExperienceService.service_id), user)).all())
-    late = {s.id: n for s, n in deadlines.overdue_by_service(deadlines.overdue(session=session, today=today))}
+    late = {s.id: n for s, n in deadlines.overdue_by_service(deadlines.overdue(session=session, today=today, limit=None))}
     since = now - timedelta(days=DECISION_WINDOW_DAYS)
     spans: dict[int | None, list[float]] = {None: []}
     seen: set[int] = set()
