@@ -59,3 +59,50 @@ def test_another_moderator_checks_the_claim(app, db, client, post, staff, decisi
     assert "Nå får alle én kontaktperson." in page and (("Change made" in page) is (change == "made"))
     assert rollup.differences(db) == []
     assert post(f"/moderation/answers/{claim.id}/approve", {}, token_from="/moderation/").status_code == 409  # once
+
+
+def _answer_by_form(post, experience, nav, text, change="none"):
+    return post(f"/moderation/experiences/{experience.public_id}/answer?lang=en",
+                {"service": str(nav.id), "text": text, "lang": "nb", "change_status": change}, token_from="/moderation/")
+
+
+def test_a_new_accounts_plain_answer_waits_until_another_moderator_shows_it(app, db, client, post, staff):
+    assert app.config["ANSWER_TRUST_AFTER"] == 3
+    experience, nav = _published(app, db)
+    staff("moderator")  # a new account: no answers checked yet
+    assert _answer_by_form(post, experience, nav, "Takk, vi ringer dere.").status_code == 302
+    answer = db.exec(select(ServiceAnswer)).one()
+    assert answer.check_status == "waiting"
+    assert "Takk, vi ringer dere." not in client.get("/stories/?lang=en").get_data(as_text=True)
+    staff("moderator")  # another moderator
+    queue = client.get("/moderation/?lang=en").get_data(as_text=True)
+    assert "Answer from an account with few answers checked yet" in queue and "The answer is fine: show it" in queue
+    assert post(f"/moderation/answers/{answer.id}/approve", {}, token_from="/moderation/").status_code == 302
+    assert "Takk, vi ringer dere." in client.get("/stories/?lang=en").get_data(as_text=True)
+
+
+def test_a_record_of_good_answers_lets_plain_answers_show_at_once_never_claims(app, db):
+    writer, _ = make_user(app, db)
+    checker, _ = make_user(app, db)
+    experience, nav = _published(app, db)
+
+    def write(change="none"):
+        reply = moderation.answer(session=db, experience=experience, moderator=writer, service_id=nav.id,
+                                  text="Svar.", change_status=change, lang="nb", trust_after=3)
+        db.commit()
+        return reply
+
+    for n in range(3):
+        assert write().check_status == "waiting", n
+        moderation.check_answer(session=db, answer=db.exec(select(ServiceAnswer).where(
+            ServiceAnswer.check_status == "waiting")).one(), moderator=checker, decision="approve", now=utcnow())
+        db.commit()
+    assert moderation.trusted(session=db, author=writer, after=3)
+    assert write().check_status == "checked"  # plain: shown at once
+    claim = write("made")
+    assert claim.check_status == "waiting"  # a claim: always checked
+    moderation.check_answer(session=db, answer=claim, moderator=checker, decision="without_mark", now=utcnow())
+    db.commit()
+    assert not moderation.trusted(session=db, author=writer, after=3)  # a claim not confirmed counts one less
+    assert write().check_status == "waiting"
+    assert moderation.trusted(session=db, author=writer, after=0)  # ANSWER_TRUST_AFTER=0 trusts everyone

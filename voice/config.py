@@ -91,6 +91,12 @@ def from_environment(instance_path: Path) -> dict:
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "voice"),
         # Days after a quarter ends before its figures are published (and frozen for good).
         "FIGURES_SETTLE_DAYS": max(_int("FIGURES_SETTLE_DAYS", 14), 0),
+        # The small-unit guard: a story naming a school, kindergarten or office shows only once
+        # this many stories about it have been decided; never fewer than 3.
+        "UNIT_MIN_STORIES": max(_int("UNIT_MIN_STORIES", 3), 3),
+        # A plain answer shows without a check once its writer has this many answers confirmed by
+        # another moderator (each claim they could not confirm counts one less); 0 trusts everyone.
+        "ANSWER_TRUST_AFTER": max(_int("ANSWER_TRUST_AFTER", 3), 0),
         "DISCLOSURE_MIN_COUNT": _int("DISCLOSURE_MIN_COUNT", 5),
         "DISCLOSURE_MIN_ANSWERS": _int("DISCLOSURE_MIN_ANSWERS", 10),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),

@@ -17,5 +17,5 @@ from .jobs.models import JobRun, WorkerHeartbeat  # noqa: F401
 from .mail.models import OutboxMessage  # noqa: F401
 from .moderation.models import ExportJob  # noqa: F401
 from .ratelimit import RateLimitCounter  # noqa: F401
-from .reference.models import Area, LifeDomain, ReferenceName, Service  # noqa: F401
+from .reference.models import Area, LifeDomain, ReferenceName, Service, Unit  # noqa: F401
 from .themes.models import Theme, ThemeResult, ThemeSession, ThemeStory, ThemeTag, ThemeText  # noqa: F401

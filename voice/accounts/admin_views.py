@@ -7,8 +7,9 @@ from flask_wtf import FlaskForm
 
 from ..locales import LOCALES
 from ..reference import service as reference
+from ..reference.models import Area, Service
 from ..web import audit
-from ..web.context import clock, links, locale_code
+from ..web.context import clock, links, locale_code, reference_names
 from ..web.db import get_session
 from ..web.login import roles_required
 from ..web.routing import page_arg
@@ -103,6 +104,11 @@ def audit_log():
     )
 
 
+def _named(model):
+    names = reference_names()
+    return [(row, names(row)) for row in reference.all_rows(model, session=get_session())]
+
+
 @bp.route("/reference")
 @roles_required("admin")
 def reference_list():
@@ -111,8 +117,8 @@ def reference_list():
     return render_template("admin/reference.html", groups=groups, form=ReferenceForm(formdata=None))
 
 
-@bp.route("/reference/<any(service, area, life_domain):kind>/<id:ref_id>", methods=["GET", "POST"])
-@bp.route("/reference/<any(service, area, life_domain):kind>/new", methods=["GET", "POST"], defaults={"ref_id": None})
+@bp.route("/reference/<any(service, area, life_domain, unit):kind>/<id:ref_id>", methods=["GET", "POST"])
+@bp.route("/reference/<any(service, area, life_domain, unit):kind>/new", methods=["GET", "POST"], defaults={"ref_id": None})
 @roles_required("admin")
 def reference_edit(kind: str, ref_id: int | None):
     db = get_session()
@@ -121,16 +127,29 @@ def reference_edit(kind: str, ref_id: int | None):
     if ref_id and item is None:
         abort(404)
     form = ReferenceForm(obj=item)
+    form.unit_service.choices = [("", "")] + [(str(s.id), name) for s, name in _named(Service)]
+    form.unit_area.choices = [("", "")] + [(str(a.id), name) for a, name in _named(Area)]
     if request.method == "GET" and item:
         for code, name in reference.names_of(session=db, kind=kind, ref_id=item.id).items():
             getattr(form, f"name_{code}").data = name
-    if request.method == "POST" and form.validate_on_submit():
+        if kind == "unit":
+            form.unit_kind.data, form.is_small.data = item.kind, item.is_small
+            form.unit_service.data, form.unit_area.data = str(item.service_id), str(item.area_id or "")
+    valid = request.method == "POST" and form.validate_on_submit()
+    if valid and kind == "unit" and not form.unit_service.data:
+        form.unit_service.errors = [gettext("Choose the service that runs this place.")]
+        valid = False
+    if valid:
         try:
             item = reference.save(
                 session=db, kind=kind, item=item, slug=form.slug.data, name=form.name.data,
                 position=form.position.data or 0, is_active=bool(form.is_active.data),
                 names={code: getattr(form, f"name_{code}").data for code in LOCALES},
                 answer_days=form.answer_days.data if kind == "service" else None,
+                unit=reference.UnitDetails(
+                    kind=form.unit_kind.data or "school", service_id=int(form.unit_service.data),
+                    area_id=int(form.unit_area.data) if form.unit_area.data else None,
+                    is_small=bool(form.is_small.data)) if kind == "unit" else None,
             )
         except reference.SlugTaken:
             form.slug.errors = [gettext("Another row already uses this short name.")]

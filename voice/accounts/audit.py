@@ -56,6 +56,7 @@ ACTION_NAMES = {
     "redaction_rule_stopped": N_("Redaction rule no longer used"),
     "redaction_applied": N_("Redaction rule used on a story"),
     "story_published": N_("Story published"),
+    "story_held": N_("Story held until more stories about its place are decided"),
     "story_rejected": N_("Story rejected"),
     "theme_created": N_("Theme made"),
     "theme_changed": N_("Theme changed"),

@@ -12,6 +12,8 @@ from .service import password_problem
 
 ROLE_LABELS = {"moderator": _l("Moderator (staff)"), "partner": _l("Partner"), "admin": _l("Administrator")}
 KIND_LABELS = {kind: _l(name) for kind, name in PARTNER_KIND_NAMES.items()}
+UNIT_KIND_CHOICES = [("school", _l("School")), ("kindergarten", _l("Kindergarten")), ("office", _l("Office")),
+                     ("other", _l("Other place"))]
 PASSWORD_MESSAGES = {
     "short": _l("Use at least 8 characters. A few ordinary words together make a good password."),
     "long": _l("Use at most 128 characters."),
@@ -79,6 +81,11 @@ class ReferenceFormBase(VoiceForm):
     # Services only (the form shows it for a service):
     answer_days = IntegerField(_l("Answer published stories within (working days)"), default=10,
                                validators=[Optional(), NumberRange(min=1, max=60, message=_l("Give a number from 1 to 60."))])
+    # Units only (schools, kindergartens, offices):
+    unit_kind = SelectField(_l("Kind of place"), choices=UNIT_KIND_CHOICES, default="school", validators=[Optional()])
+    unit_service = SelectField(_l("Service that runs it"), validators=[Optional()])
+    unit_area = SelectField(_l("Area"), validators=[Optional()])
+    is_small = BooleanField(_l("Small: few families use it"), default=True)
 
 
 def _reference_form():

@@ -30,6 +30,7 @@ class ExperienceForm(ContactFieldsMixin, VoiceForm):
         validators=[InputRequired(message=_l("Choose at least one service."))],
     )
     area = SelectField(_l("Where do you live? (optional)"), validators=[Optional()])
+    unit = SelectField(_l("Which school, kindergarten or office? (optional)"), validators=[Optional()])
     domains = CheckboxListField(_l("What was it about? (optional)"), validators=[Optional()])
     usefulness = RadioField(
         _l("Was the help useful?"),

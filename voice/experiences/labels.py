@@ -6,6 +6,7 @@ STATUS_LABELS = {
     "published": _l("Read, and published without your name"),
     "internal": _l("Read by the municipality, not published"),
     "rejected": _l("Read, and not published"),
+    "held": _l("Read. It will be published later, together with other stories about the same place, so that no one can tell who wrote it."),
 }
 USEFULNESS_LABELS = {
     5: _l("Very useful"),

@@ -8,7 +8,9 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from ..db import UTCDateTime, between, one_of, utcnow
 
-STATUSES = ("new", "published", "internal", "rejected")
+# "held": a moderator decided to publish it, and the small-unit guard keeps it off the site until
+# enough stories about the unit it names have been decided (voice/experiences/unit_guard.py).
+STATUSES = ("new", "published", "internal", "rejected", "held")
 DECIDED_STATUSES = ("published", "internal")  # read by staff and counted in the figures
 LISTENED = ("yes", "partly", "no")
 CHANGE_STATUSES = ("none", "planned", "made")
@@ -44,6 +46,11 @@ class Experience(SQLModel, table=True):
     listened: str | None = Field(default=None, max_length=8)
     services_explained: int | None = Field(default=None, ge=0, le=EXPLAINED_MAX)
     area_id: int | None = Field(default=None, foreign_key="area.id", ondelete="SET NULL")
+    # The school, kindergarten or office the story is about: chosen by the family, found in the
+    # text, or set by a moderator. Staff only, until the small-unit guard lets it show;
+    # ``unit_removed``: published with the unit taken out (tagged with the service only).
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL", index=True)
+    unit_removed: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     story: str = Field(default="", max_length=8000)
     story_lang: str = Field(default="nb", max_length=16)
     page_lang: str = Field(default="nb", max_length=16)
@@ -142,10 +149,14 @@ class ServiceAnswer(SQLModel, table=True):
     review_on: date | None = Field(default=None)  # when the municipality will say whether the change worked
     # An answer that claims a change ("planned", "made") waits for a moderator who did not write
     # it; until then nobody but staff sees it and it counts in no figure (the family sees that an
-    # answer is being checked).
+    # answer is being checked). So does a plain answer from an account without a record of good
+    # answers yet.
     check_status: str = Field(default="checked", max_length=16, sa_column_kwargs={"server_default": "checked"})
     checked_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the checking moderator decided ("approve", "without_mark"): the author's record of good
+    # answers, which lets their plain answers show without a check (moderation.service.trusted).
+    check_verdict: str | None = Field(default=None, max_length=16)
     # Posted with a theme's result (voice.themes): checked with the result, in one step.
     result_id: int | None = Field(default=None, foreign_key="theme_result.id", ondelete="SET NULL", index=True)
 

@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 from .. import pii
 from ..clock import oslo_date
 from ..hashing import SecretHasher
-from ..reference.models import Area, LifeDomain, Service
+from ..reference.models import Area, LifeDomain, Service, Unit
 from ..reference.service import by_slugs
-from . import receipt, tally_hook
+from . import receipt, tally_hook, unit_guard
 from .models import (
     VERDICTS,
     ChangeFeedback,
@@ -56,6 +56,7 @@ class NewExperience:
     phone: str | None = None
     email: str | None = None
     invite_me: bool = False  # e-mail about meetings on the themes this story joins (needs the e-mail)
+    unit_slug: str | None = None  # the school, kindergarten or office, if the family chose one
 
 
 class AlreadySubmitted(Exception):
@@ -93,6 +94,7 @@ def create_experience(
         raise ValueError("an experience needs at least one known service")
     domains = by_slugs(LifeDomain, data.domain_slugs, session=session)
     area = by_slugs(Area, [data.area_slug], session=session)[0] if data.area_slug else None
+    unit = _unit_of(session, data)
 
     code = receipt.new_code()
     experience = Experience(
@@ -102,6 +104,7 @@ def create_experience(
         listened=data.listened,
         services_explained=data.services_explained,
         area_id=area.id if area else None,
+        unit_id=unit.id if unit else None,
         story=data.story.strip(),
         story_lang=data.story_lang,
         page_lang=data.page_lang,
@@ -120,6 +123,19 @@ def create_experience(
         )
     session.add(experience)
     return experience, code
+
+
+def _unit_of(session: Session, data: NewExperience) -> Unit | None:
+    """The unit the family chose, else the first one its story names (for the moderator to see
+    and the small-unit guard to count)."""
+    if data.unit_slug:
+        chosen = by_slugs(Unit, [data.unit_slug], session=session)
+        if chosen:
+            return chosen[0]
+    if not data.story.strip():
+        return None
+    named = unit_guard.units_named(data.story, unit_guard.active_units(session=session))
+    return named[0] if named else None
 
 
 def find_by_receipt(*, session: Session, typed_code: str, hasher: SecretHasher) -> Experience | None:
@@ -189,6 +205,11 @@ class Listed:
     domains: list[LifeDomain]
     area: Area | None
     answers: list
+    unit: Unit | None = None  # staff see it always; the public only when ``shows_unit``
+
+    @property
+    def shows_unit(self) -> bool:
+        return self.unit is not None and unit_guard.names_unit(self.experience)
 
 
 def listed(session: Session, experiences: list[Experience], with_answers: bool = False,
@@ -200,7 +221,10 @@ def listed(session: Session, experiences: list[Experience], with_answers: bool =
     area_ids = {e.area_id for e in experiences if e.area_id}
     areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(area_ids)))} if area_ids else {}
     answers = answers_for(session, ids, checked_only=checked_only) if with_answers else {}
-    return [Listed(e, services[e.id], domains[e.id], areas.get(e.area_id), answers.get(e.id, [])) for e in experiences]
+    unit_ids = {e.unit_id for e in experiences if e.unit_id}
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))} if unit_ids else {}
+    return [Listed(e, services[e.id], domains[e.id], areas.get(e.area_id), answers.get(e.id, []), units.get(e.unit_id))
+            for e in experiences]
 
 
 def with_tags(query, *, service: str | None = None, area: str | None = None, domain: str | None = None):
@@ -228,6 +252,7 @@ class ExperienceView:
     answers: list[tuple[ServiceAnswer, Service]]
     has_contact: bool
     invited_by_email: bool = False
+    unit: Unit | None = None
 
 
 def load_view(*, session: Session, experience: Experience) -> ExperienceView:
@@ -236,7 +261,7 @@ def load_view(*, session: Session, experience: Experience) -> ExperienceView:
     follow_ups = session.exec(select(FollowUp).where(FollowUp.experience_id == eid).order_by(FollowUp.created_at)).all()
     contact = session.exec(select(ExperienceContact).where(ExperienceContact.experience_id == eid)).first()
     return ExperienceView(experience, item.services, item.domains, item.area, list(follow_ups), item.answers, contact is not None,
-                          bool(contact and contact.invite_me and contact.email))
+                          bool(contact and contact.invite_me and contact.email), item.unit)
 
 
 def stop_invitations(*, session: Session, experience: Experience) -> None:
@@ -256,11 +281,15 @@ def add_follow_up(*, session: Session, experience: Experience, text: str, lang: 
     return follow_up
 
 
-def delete_experience(*, session: Session, experience: Experience) -> None:
+def delete_experience(*, session: Session, experience: Experience,
+                      min_stories: int = unit_guard.MIN_STORIES_FLOOR) -> None:
     """Delete for good: the story, its tags, contact, follow-ups and answers (the
-    database cascades); the figures no longer count it."""
+    database cascades); the figures no longer count it. Stories about the same unit are held
+    again if fewer than ``min_stories`` about it are left (the small-unit guard)."""
+    unit_id = experience.unit_id
     session.delete(experience)
     session.flush()
+    unit_guard.settle(session=session, unit_id=unit_id, k=min_stories)
 
 
 def purge_expired_contacts(*, session: Session, today: date) -> int:

@@ -12,7 +12,7 @@ from .. import pii
 from ..extensions import limiter
 from ..forms import honeypot_filled
 from ..moderation import redactions
-from ..reference.models import Area, LifeDomain, Service
+from ..reference.models import Area, LifeDomain, Service, Unit
 from ..themes import service as themes
 from ..web import audit
 from ..web.context import clock, hasher, links, locale_code, reference_choices, setting
@@ -38,6 +38,7 @@ def _experience_form() -> ExperienceForm:
     form.services.choices = reference_choices(Service)
     form.domains.choices = reference_choices(LifeDomain)
     form.area.choices = [("", "")] + reference_choices(Area)
+    form.unit.choices = [("", "")] + reference_choices(Unit)
     if request.method == "GET":
         form.story_lang.data = locale_code()
         form.form_token.data = secrets.token_urlsafe(24)
@@ -55,6 +56,7 @@ def _to_new_experience(form: ExperienceForm) -> service.NewExperience:
         story_lang=form.story_lang.data,
         page_lang=locale_code(),
         area_slug=form.area.data or None,
+        unit_slug=form.unit.data or None,
         domain_slugs=form.domains.data or [],
         listened=form.listened.data or None,
         services_explained=int(explained) if explained not in (None, "", "None") else None,
@@ -304,7 +306,8 @@ def delete():
     if form.confirm.data != "yes":
         return render_template("experiences/confirm_delete.html", form=form)
     public_id = experience.public_id
-    service.delete_experience(session=session, experience=experience)
+    service.delete_experience(session=session, experience=experience,
+                              min_stories=setting("UNIT_MIN_STORIES"))
     # That a story was deleted, never what it said (SECURITY.md 20).
     audit.record("story_deleted_by_family", "experience", public_id, actor="family")
     return render_template("experiences/deleted.html")

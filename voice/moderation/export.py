@@ -56,7 +56,7 @@ def headers(locale: str, *, with_criticality: bool = False) -> list[str]:
 # codes ("nav", "published"), which programs rely on; its "columns" names them in words.
 VALUE_WORDS = {
     "status": {"new": N_("Not read yet"), "published": N_("Published"), "internal": N_("Read, not published"),
-               "rejected": N_("Not published")},
+               "rejected": N_("Not published"), "held": N_("Held until more stories about the place are decided")},
     "listened": {"yes": N_("Yes"), "partly": N_("Partly"), "no": N_("No")},
     "yes_no": {True: N_("Yes"), False: N_("No")},
     "change": {"none": "", "planned": N_("Change planned"), "made": N_("Change made")},

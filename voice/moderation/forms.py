@@ -13,7 +13,7 @@ DECISION_CHOICES = [
     ("rejected", _l("Reject (spam or abuse)")),
 ]
 CHANGE_CHOICES = [("none", _l("No change")), ("planned", _l("Change planned")), ("made", _l("Change made"))]
-STATUS_FILTER = [("", _l("All")), ("new", _l("New")), ("published", _l("Published")), ("internal", _l("Internal")), ("rejected", _l("Rejected"))]
+STATUS_FILTER = [("", _l("All")), ("new", _l("New")), ("published", _l("Published")), ("internal", _l("Internal")), ("rejected", _l("Rejected")), ("held", _l("Held by the small-unit guard"))]
 FORMATS = [("csv", "CSV"), ("xlsx", "XLSX (Excel)"), ("json", "JSON")]
 
 
@@ -21,6 +21,8 @@ class DecisionForm(VoiceForm):
     services = CheckboxListField(_l("Services"), validators=[InputRequired(message=_l("Choose at least one service."))])
     area = SelectField(_l("Area"), validators=[Optional()])
     domains = CheckboxListField(_l("Life domains"), validators=[Optional()])
+    unit = SelectField(_l("School, kindergarten or office the story is about"), validators=[Optional()])
+    unit_removed = BooleanField(_l("Publish without the name of the place (tagged with the service only)"))
     published_story = TextAreaField(_l("Version that may be published, with identifying details removed"), filters=[strip_text], validators=[Length(max=8000)])
     translation = TextAreaField(_l("Human translation to publish beside it (optional)"), filters=[strip_text], validators=[Optional(), Length(max=8000)])
     translation_lang = SelectField(_l("Language of the translation"), choices=story_language_choices, validators=[Optional()])

@@ -124,7 +124,7 @@ def apply_to_new(*, session: Session, experience: Experience) -> list[int]:
 def apply_to_published(*, session: Session, rule: RedactionRule, author, limit: int = 5000) -> int:
     """On request: the rule applied to the published stories in its scope (their published text
     and translation). Returns how many changed; each gets an audit entry."""
-    query = select(Experience).where(Experience.status == "published")
+    query = select(Experience).where(col(Experience.status).in_(("published", "held")))
     if rule.scope == "story":
         query = query.where(Experience.id == rule.experience_id)
     elif rule.scope == "service":

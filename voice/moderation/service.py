@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from ..accounts.models import User
 from ..accounts.service import active_staff, staff_for_digest
+from ..experiences import unit_guard
 from ..experiences.models import (
     CHANGE_STATUSES,
     CRITICALITY_MAX,
@@ -24,7 +25,7 @@ from ..experiences.service import Listed, listed
 from ..links import LinkBuilder
 from ..locales import translator as translator_for
 from ..mail.service import queue_mail
-from ..reference.models import Area, LifeDomain, Service
+from ..reference.models import Area, LifeDomain, Service, Unit
 from ..reference.service import Names
 from . import deadlines
 
@@ -75,7 +76,10 @@ def get_for(*, session: Session, public_id: str, user: User) -> Experience | Non
     return experience
 
 
-def set_tags(*, session: Session, experience: Experience, service_slugs: list[str], area_slug: str | None, domain_slugs: list[str]) -> None:
+def set_tags(*, session: Session, experience: Experience, service_slugs: list[str], area_slug: str | None, domain_slugs: list[str],
+             unit_slug: str | None = None) -> None:
+    """The story's services, area and life domains (and its unit: ``unit_slug`` None keeps it,
+    "" clears it)."""
     services = session.exec(select(Service).where(col(Service.slug).in_(service_slugs))).all()
     if not services:
         raise DecisionError("no_service")
@@ -87,11 +91,20 @@ def set_tags(*, session: Session, experience: Experience, service_slugs: list[st
     kept_domains = {link.domain_id: link for link in experience.domain_links}
     experience.domain_links = [kept_domains.get(d.id) or ExperienceDomain(domain_id=d.id) for d in domains]
     experience.area_id = area.id if area else None
+    if unit_slug is not None:
+        unit = session.exec(select(Unit).where(Unit.slug == unit_slug)).first() if unit_slug else None
+        experience.unit_id = unit.id if unit else None
     session.add(experience)
 
 
 def decide(*, session: Session, experience: Experience, moderator: User, decision: str, published_story: str, now: datetime,
-           reject_reason: str = "", serious_concern: bool = False, translation: str = "", translation_lang: str = "") -> None:
+           reject_reason: str = "", serious_concern: bool = False, translation: str = "", translation_lang: str = "",
+           unit_removed: bool | None = None, min_stories: int = unit_guard.MIN_STORIES_FLOOR,
+           previous_unit_id: int | None = None) -> None:
+    """Publish, keep internal or reject a story. A story to publish that names a unit (its tag,
+    or a unit's name in the text) waits, *held*, until ``min_stories`` stories about the unit have
+    been decided, unless ``unit_removed``: then it is published with the unit's name taken out.
+    The names of other units in the text are always taken out."""
     if decision not in DECISIONS:
         raise DecisionError("unknown_decision")
     if decision == "published" and not experience.consent_publish:
@@ -100,11 +113,21 @@ def decide(*, session: Session, experience: Experience, moderator: User, decisio
         raise DecisionError("concern_not_public")
     if decision == "rejected" and not reject_reason.strip():
         raise DecisionError("reason_required")
-    experience.status = decision
-    experience.published_story = published_story.strip()
+    if previous_unit_id is None:
+        previous_unit_id = experience.unit_id
+    if unit_removed is not None:
+        experience.unit_removed = unit_removed
+    units = unit_guard.active_units(session=session)
+    named = unit_guard.units_named(published_story + "\n" + translation, units)
+    if experience.unit_id is None and named:
+        experience.unit_id = named[0].id
+    taken_out = [unit for unit in named if unit.id != experience.unit_id or experience.unit_removed]
+    experience.published_story = unit_guard.remove_names(published_story.strip(), taken_out)
+    experience.translation = unit_guard.remove_names(translation.strip(), taken_out)
+    experience.status = (unit_guard.publish_status(session=session, experience=experience, k=min_stories)
+                         if decision == "published" else decision)
     experience.reject_reason = reject_reason.strip() if decision == "rejected" else ""
     experience.serious_concern = serious_concern
-    experience.translation = translation.strip()
     experience.translation_lang = translation_lang if translation.strip() else ""
     experience.decided_at = now
     experience.decided_by_id = moderator.id
@@ -113,18 +136,37 @@ def decide(*, session: Session, experience: Experience, moderator: User, decisio
     session.execute(
         StoryReport.__table__.update().where(StoryReport.experience_id == experience.id).values(resolved=True)
     )
+    for unit_id in {previous_unit_id, experience.unit_id} - {None}:
+        unit_guard.settle(session=session, unit_id=unit_id, k=min_stories)
 
 
 def tag_and_decide(*, session: Session, experience: Experience, moderator: User, service_slugs: list[str],
-                    area_slug: str | None, domain_slugs: list[str], **decision) -> None:
+                    area_slug: str | None, domain_slugs: list[str], unit_slug: str | None = None, **decision) -> None:
     """New tags and a decision together, as the moderator sends them (``decision``:
     the arguments of ``decide``). The figures follow by themselves."""
+    previous_unit_id = experience.unit_id
     set_tags(session=session, experience=experience, service_slugs=service_slugs, area_slug=area_slug,
-             domain_slugs=domain_slugs)
-    decide(session=session, experience=experience, moderator=moderator, **decision)
+             domain_slugs=domain_slugs, unit_slug=unit_slug)
+    decide(session=session, experience=experience, moderator=moderator, previous_unit_id=previous_unit_id, **decision)
 
 
-def answer(*, session: Session, experience: Experience, moderator: User, service_id: int, text: str, change_status: str, lang: str) -> ServiceAnswer:
+def trusted(*, session: Session, author: User, after: int) -> bool:
+    """Whether this account's plain answers may show without a check: each of its answers another
+    moderator confirmed counts one, each claim they could not confirm takes one away, and
+    ``after`` (ANSWER_TRUST_AFTER) is needed. A change claim is always checked."""
+    if after <= 0:
+        return True
+    good, bad = session.exec(select(
+        func.coalesce(func.sum(case((ServiceAnswer.check_verdict == "approve", 1), else_=0)), 0),
+        func.coalesce(func.sum(case((ServiceAnswer.check_verdict == "without_mark", 1), else_=0)), 0),
+    ).where(ServiceAnswer.author_id == author.id, ServiceAnswer.checked_by_id != author.id)).one()
+    return good - bad >= after
+
+
+def answer(*, session: Session, experience: Experience, moderator: User, service_id: int, text: str, change_status: str, lang: str,
+           trust_after: int = 0) -> ServiceAnswer:
+    """The service's answer, written by ``moderator``. A change claim waits for another moderator's
+    check; so does a plain answer unless the writer is ``trusted`` (``trust_after``)."""
     if change_status not in CHANGE_STATUSES:
         raise DecisionError("unknown_change")
     linked = session.exec(
@@ -133,7 +175,9 @@ def answer(*, session: Session, experience: Experience, moderator: User, service
     if linked is None:
         raise DecisionError("service_not_concerned")
     reply = ServiceAnswer(experience_id=experience.id, service_id=service_id, text=text.strip(), change_status=change_status,
-                          lang=lang, author_id=moderator.id, check_status="waiting" if change_status != "none" else "checked")
+                          lang=lang, author_id=moderator.id)
+    plain_ok = change_status == "none" and trusted(session=session, author=moderator, after=trust_after)
+    reply.check_status = "checked" if plain_ok else "waiting"
     session.add(reply)
     session.flush()
     return reply
@@ -154,11 +198,13 @@ def check_answer(*, session: Session, answer: ServiceAnswer, moderator: User, de
     if decision == "without_mark":
         answer.change_status = "none"
     answer.check_status, answer.checked_by_id, answer.checked_at = "checked", moderator.id, now
+    answer.check_verdict = decision
     session.add(answer)
 
 
 def waiting_claims(*, session: Session, user: User, limit: int = 50) -> list[tuple[ServiceAnswer, Experience, Service]]:
-    """Answers with a change claim that wait for a check (the ones this user wrote included, marked
+    """Answers that wait for a check, a change claim or a plain answer from an account without a
+    record yet (the ones this user wrote included, marked
     in the page; stories this user may not see left out), oldest first. Results posted on a theme
     are checked with the theme, not here."""
     query = _concern_filter(
@@ -270,6 +316,7 @@ class Workload:
     service: Service | None
     waiting: int  # stories not read yet (or hidden after reports) that name the service
     overdue: int  # published stories the service has not answered within its target
+    held: int  # stories to publish that the small-unit guard holds back
     decision_days: float | None  # median days from a story to its decision, the last DECISION_WINDOW_DAYS
 
 
@@ -302,5 +349,14 @@ def workload(*, session: Session, user: User, today: date, now: datetime) -> lis
         return round(statistics.median(values), 1) if values else None
 
     total_waiting = waiting_count(session=session, user=user)
-    rows = [Workload(s, waiting.get(s.id, 0), late.get(s.id, 0), median(spans.get(s.id, []))) for s in services]
-    return [*rows, Workload(None, total_waiting, sum(late.values()), median(spans[None]))]
+    held_by_service = unit_guard.held_count_by_service(session=session)
+    total_held = session.exec(select(func.count()).select_from(Experience).where(Experience.status == "held")).one()
+    rows = [Workload(s, waiting.get(s.id, 0), late.get(s.id, 0), held_by_service.get(s.id, 0), median(spans.get(s.id, [])))
+            for s in services]
+    return [*rows, Workload(None, total_waiting, sum(late.values()), total_held, median(spans[None]))]
+
+
+def held(*, session: Session, user: User, limit: int = 50) -> list[Listed]:
+    """Stories the small-unit guard holds back, oldest decision first."""
+    query = _concern_filter(select(Experience).where(Experience.status == "held"), user)
+    return listed(session, list(session.exec(query.order_by(Experience.decided_at, Experience.id).limit(limit))))

@@ -1,18 +1,18 @@
 """Staff: the queue, one experience (redact, tag, decide, answer), exports."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from sqlmodel import select
 
 from .. import pii
 from ..accounts.models import STAFF_ROLES
-from ..experiences import labels
+from ..experiences import labels, unit_guard
 from ..experiences.models import Experience
 from ..experiences.service import load_view
 from ..forms import PurposeForm, VoiceForm
 from ..jobs import tasks
-from ..reference.models import Area, LifeDomain, Service
+from ..reference.models import Area, LifeDomain, Service, Unit
 from ..themes import service as themes
 from ..themes.forms import AddToThemeForm
 from ..web import audit
@@ -55,7 +55,7 @@ def queue():
     return render_template("moderation/queue.html", items=service.queue(session=db, user=g.account), labels=labels,
                            feedback=service.waiting_feedback(session=db, user=g.account),
                            claims=service.waiting_claims(session=db, user=g.account),
-                           results=themes.waiting_results(session=db),
+                           results=themes.waiting_results(session=db), held=service.held(session=db, user=g.account),
                            workload=service.workload(session=db, user=g.account, today=clock().today(), now=now))
 
 
@@ -75,6 +75,11 @@ def feedback(feedback_id: int, decision: str):
     return redirect(url_for("moderation.queue") + "#feedback")
 
 
+def min_stories() -> int:
+    """k of the small-unit guard (UNIT_MIN_STORIES, never below its floor)."""
+    return unit_guard.floor(current_app.config["UNIT_MIN_STORIES"])
+
+
 def _experience_or_404(public_id: str):
     experience = service.get_for(session=get_session(), public_id=public_id[:64], user=g.account)
     if experience is None:
@@ -87,6 +92,8 @@ def _tag_choices(form) -> None:
     form.services.choices = reference_choices(Service)
     form.domains.choices = reference_choices(LifeDomain)
     form.area.choices = [("", "")] + reference_choices(Area)
+    if hasattr(form, "unit"):
+        form.unit.choices = [("", "")] + reference_choices(Unit)
 
 
 def _decision_form(experience, view, formdata=True):
@@ -96,11 +103,13 @@ def _decision_form(experience, view, formdata=True):
         form.services.data = [s.slug for s in view.services]
         form.domains.data = [d.slug for d in view.domains]
         form.area.data = view.area.slug if view.area else ""
+        form.unit.data = view.unit.slug if view.unit else ""
+        form.unit_removed.data = experience.unit_removed
         form.published_story.data = experience.published_story or experience.story
         form.translation.data = experience.translation
         form.translation_lang.data = experience.translation_lang or "nb"
         form.serious_concern.data = experience.serious_concern
-        form.decision.data = experience.status if experience.status != "new" else None
+        form.decision.data = {"new": None, "held": "published"}.get(experience.status, experience.status)
         form.reject_reason.data = experience.reject_reason
     return form
 
@@ -134,7 +143,8 @@ def _page(experience, view, decision_form=None, answer_form=None, criticality_fo
         form=decision_form or _decision_form(experience, view, formdata=False),
         answer_form=answer_form or _answer_form(view, formdata=False),
         criticality_form=criticality_form or _criticality_form(experience, formdata=False),
-        labels=labels, **_themes_box(db, experience),
+        labels=labels, hold=unit_guard.hold_for(session=db, experience=experience, k=min_stories()),
+        **_themes_box(db, experience),
     ), status
 
 
@@ -207,6 +217,7 @@ def decide(public_id: str):
         service.tag_and_decide(
             session=db, experience=found, moderator=g.account, service_slugs=form.services.data,
             area_slug=form.area.data or None, domain_slugs=form.domains.data or [], decision=form.decision.data,
+            unit_slug=form.unit.data or "", unit_removed=bool(form.unit_removed.data), min_stories=min_stories(),
             published_story=form.published_story.data or "", reject_reason=form.reject_reason.data or "",
             serious_concern=bool(form.serious_concern.data), translation=form.translation.data or "",
             translation_lang=form.translation_lang.data or "", now=clock().now(),
@@ -216,8 +227,9 @@ def decide(public_id: str):
         getattr(form, field).errors = [message()]
         db.rollback()
         return _page(found, load_view(session=db, experience=found), decision_form=form, status=400)
-    audit.record(f"story_{form.decision.data}", "experience", found.public_id,
-                 {"serious_concern": found.serious_concern, "edited": found.published_story != found.story})
+    audit.record(f"story_{found.status if found.status == 'held' else form.decision.data}", "experience", found.public_id,
+                 {"serious_concern": found.serious_concern, "edited": found.published_story != found.story,
+                  "unit_removed": found.unit_removed})
     return redirect(url_for("moderation.queue"))
 
 
@@ -232,7 +244,8 @@ def answer(public_id: str):
         return _page(found, view, answer_form=form, status=400)
     try:
         service.answer(session=db, experience=found, moderator=g.account, service_id=int(form.service.data),
-                       text=form.text.data, change_status=form.change_status.data, lang=form.lang.data)
+                       text=form.text.data, change_status=form.change_status.data, lang=form.lang.data,
+                       trust_after=current_app.config["ANSWER_TRUST_AFTER"])
     except service.DecisionError:
         abort(400)
     audit.record("story_answered", "experience", found.public_id, {"change": form.change_status.data})

@@ -4,6 +4,8 @@ from __future__ import annotations
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ..db import one_of
+
 
 class ReferenceBase(SQLModel):
     slug: str = Field(max_length=60, unique=True, index=True)
@@ -29,6 +31,24 @@ class Area(ReferenceBase, table=True):
     is_pilot_zone: bool = Field(default=False)
 
 
+UNIT_KINDS = ("school", "kindergarten", "office", "other")
+
+
+class Unit(ReferenceBase, table=True):
+    """A named place a service runs (a school, a kindergarten, an office). A story about a unit
+    is published naming it only once enough stories about it have been decided
+    (voice/experiences/unit_guard.py); the figures never break down by unit."""
+
+    __tablename__ = "unit"
+    __table_args__ = (one_of("kind", UNIT_KINDS, table="unit"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="school", max_length=16)
+    service_id: int = Field(foreign_key="service.id", ondelete="RESTRICT", index=True)
+    area_id: int | None = Field(default=None, foreign_key="area.id", ondelete="SET NULL")
+    # Few families use it: a moderator reads a story about it with extra care.
+    is_small: bool = Field(default=True)
+
+
 class LifeDomain(ReferenceBase, table=True):
     __tablename__ = "life_domain"
     id: int | None = Field(default=None, primary_key=True)
@@ -40,7 +60,7 @@ class ReferenceName(SQLModel, table=True):
     __tablename__ = "reference_name"
     __table_args__ = (UniqueConstraint("kind", "ref_id", "locale"),)
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)  # "service", "area", "life_domain"
+    kind: str = Field(max_length=16)  # "service", "area", "life_domain", "unit"
     ref_id: int
     locale: str = Field(max_length=8)
     name: str = Field(max_length=160)

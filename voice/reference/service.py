@@ -1,14 +1,16 @@
 """Reading and seeding reference data (services, areas, life domains)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, select
 
 from ..locales import Translator
 from . import seed
-from .models import Area, LifeDomain, ReferenceName, Service
+from .models import UNIT_KINDS, Area, LifeDomain, ReferenceName, Service, Unit
 
-Reference = Service | Area | LifeDomain
-MODELS = {"service": Service, "area": Area, "life_domain": LifeDomain}
+Reference = Service | Area | LifeDomain | Unit
+MODELS = {"service": Service, "area": Area, "life_domain": LifeDomain, "unit": Unit}
 
 
 class Names:
@@ -88,17 +90,32 @@ class SlugTaken(ValueError):
     """Another row of the same kind uses this short name."""
 
 
+@dataclass(frozen=True)
+class UnitDetails:
+    """What a unit has beyond a name: its kind, the service that runs it, its area, and
+    whether few families use it."""
+
+    kind: str
+    service_id: int
+    area_id: int | None
+    is_small: bool
+
+
 def save(*, session: Session, kind: str, item: Reference | None, slug: str, name: str, position: int, is_active: bool,
-         names: dict[str, str], answer_days: int | None = None) -> Reference:
+         names: dict[str, str], answer_days: int | None = None, unit: UnitDetails | None = None) -> Reference:
     """Create or change a reference row and its names per language (and, for a service, the
-    working days it has to answer a published story)."""
+    working days it has to answer a published story; for a unit, its details)."""
     model = MODELS[kind]
     if slug_taken(model, slug, except_id=item.id if item else None, session=session):
         raise SlugTaken(slug)
-    item = item or model(slug=slug, name=name)
+    if kind == "unit" and (unit is None or unit.kind not in UNIT_KINDS or session.get(Service, unit.service_id) is None):
+        raise ValueError("a unit needs a kind and a known service")
+    item = item or model(slug=slug, name=name, **({"service_id": unit.service_id} if kind == "unit" else {}))
     item.slug, item.name, item.is_active, item.position = slug, name, is_active, position
     if kind == "service" and answer_days is not None:
         item.answer_days = answer_days
+    if kind == "unit":
+        item.kind, item.service_id, item.area_id, item.is_small = unit.kind, unit.service_id, unit.area_id, unit.is_small
     session.add(item)
     session.flush()
     set_names(session=session, kind=kind, ref_id=item.id, names=names)
