@@ -274,3 +274,18 @@ def test_every_check_constraint_of_the_models_is_in_the_database(app):
         wanted = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
         present = {c["name"] for c in inspector.get_check_constraints(table.name)}
         assert wanted <= present, (table.name, wanted - present)
+
+
+HTMX_SCRIPT = re.compile(r'<script src="/static/js/htmx-[0-9.]+\.min\.js[^"]*" defer>')
+
+
+@pytest.mark.parametrize("path,uses", [("/", False), ("/privacy", False), ("/accessibility", False),
+                                       ("/experiences/new", True), ("/stories/", True), ("/sessions/", True),
+                                       ("/figures/", True)])
+def test_htmx_is_loaded_only_on_pages_that_use_it(client, path, uses):
+    """Issue 18, item 5: 17 KB of script a page has no use for is not sent to a phone."""
+    page = client.get(path + "?lang=en").get_data(as_text=True)
+    assert bool(HTMX_SCRIPT.search(page)) is uses
+    if not uses:
+        assert not re.search(r"\s(data-)?hx-[a-z]", page), "htmx attributes on a page that does not load htmx"
+    assert ('name="htmx-config"' in page) is uses
