@@ -35,7 +35,7 @@ def test_security_headers_on_every_page(client, path):
     assert response.headers["Content-Security-Policy"] == CSP
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == ("no-store" if path.startswith("/experiences/") else "public, no-cache")
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
@@ -289,3 +289,45 @@ def test_htmx_is_loaded_only_on_pages_that_use_it(client, path, uses):
     if not uses:
         assert not re.search(r"\s(data-)?hx-[a-z]", page), "htmx attributes on a page that does not load htmx"
     assert ('name="htmx-config"' in page) is uses
+
+
+SHARED_PAGES = ["/", "/privacy", "/accessibility", "/stories/", "/sessions/", "/figures/", "/themes/"]
+
+
+@pytest.mark.parametrize("path", SHARED_PAGES)
+def test_a_public_page_is_shared_sets_no_cookie_and_revalidates(client, path):
+    """Issue 18, item 1: what every anonymous visitor gets alike may be kept by a reverse proxy or
+    the phone, which asks again each time (ETag, 304 without a body); it sets no cookie."""
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers.getlist("Set-Cookie") == []
+    assert first.headers["Cache-Control"] == "public, no-cache"
+    assert {"Cookie", "Accept-Language", "HX-Request"} <= {v.strip() for v in first.headers["Vary"].split(",")}
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_a_chosen_language_a_session_or_a_login_make_a_page_private(app, client, staff):
+    chosen = client.get("/stories/?lang=ar")
+    assert chosen.headers.getlist("Set-Cookie") and chosen.headers["Cache-Control"] == "no-store"
+    assert client.get("/stories/").headers["Cache-Control"] == "public, no-cache"  # the lang cookie alone is fine
+    form = app.test_client().get("/experiences/new")  # a form starts a session for its token
+    assert form.headers["Cache-Control"] == "no-store"
+    staff("moderator")
+    assert client.get("/stories/").headers["Cache-Control"] == "no-store"
+    assert "ETag" not in client.get("/stories/").headers
+
+
+def test_a_decision_changes_the_shared_page_at_once(app, client, db):
+    """A proxy that revalidates gets the new page, not its 304, right after a decision."""
+    from voice.clock import utcnow
+    from voice.moderation import service as moderation
+
+    from .factories import make_experience, make_user
+
+    first = client.get("/stories/?")
+    story, _ = make_experience(app, db, story="A story published just now.", consent_publish=True)
+    moderation.decide(session=db, experience=story, moderator=make_user(app, db)[0], decision="published",
+                      published_story=story.story, now=utcnow())
+    db.commit()
+    after = client.get("/stories/", headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and "A story published just now." in after.get_data(as_text=True)

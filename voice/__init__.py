@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     jobs.init_app(app)
     login.init_app(app)
+    security.init_shared_pages(app)
     i18n.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
