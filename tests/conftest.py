@@ -121,6 +121,8 @@ def app(database_url, _shared_apps):
         seed_reference_data(session=session)
         session.commit()
     huey.flush()  # the in-memory job queue starts empty too
+    if app.extensions.get("voice_page_cache") is not None:
+        app.extensions["voice_page_cache"].clear()  # and no page kept by an earlier test
     yield app
     app.config.clear()
     app.config.update(config)

@@ -17,8 +17,8 @@ from sqlmodel import select
 from voice.accounts.models import AuditEntry
 from voice.clock import utcnow
 from voice.config import from_environment
-from voice.experiences import unit_guard
 from voice.experiences import service as experiences
+from voice.experiences import unit_guard
 from voice.experiences.models import Experience
 from voice.moderation import service as moderation
 from voice.reference.models import Service, Unit

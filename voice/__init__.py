@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .figures import monitoring
     from .hashing import HashParams, SecretHasher
     from .links import Links
-    from .web import db, i18n, jobs, login, security, templating
+    from .web import db, i18n, jobs, login, page_cache, security, templating
     from .web.routing import IdConverter
 
     app.extensions["voice_clock"] = app.config.get("VOICE_CLOCK") or Clock()
@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     login.init_app(app)
     security.init_shared_pages(app)
+    page_cache.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -83,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     templating.init_app(app)
+    page_cache.init_serving(app)  # after every other before-request hook (voice/web/page_cache.py)
     # Links for e-mail, calendar files and jobs: from PUBLIC_BASE_URL and the finished URL map.
     app.extensions["voice_links"] = Links(app.url_map, app.config["PUBLIC_BASE_URL"] or "http://localhost")
     # Last, so it runs first after each request (see voice/web/db.py).

@@ -97,6 +97,9 @@ def from_environment(instance_path: Path) -> dict:
         # A plain answer shows without a check once its writer has this many answers confirmed by
         # another moderator (each claim they could not confirm counts one less); 0 trusts everyone.
         "ANSWER_TRUST_AFTER": max(_int("ANSWER_TRUST_AFTER", 3), 0),
+        # Public pages kept per language and content version (voice/web/page_cache.py): in memory,
+        # or in Redis when REDIS_URL is set; "off", "memory" or "redis" chooses outright.
+        "PAGE_CACHE": os.environ.get("PAGE_CACHE", ""),
         "DISCLOSURE_MIN_COUNT": _int("DISCLOSURE_MIN_COUNT", 5),
         "DISCLOSURE_MIN_ANSWERS": _int("DISCLOSURE_MIN_ANSWERS", 10),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),

@@ -19,3 +19,4 @@ from .moderation.models import ExportJob  # noqa: F401
 from .ratelimit import RateLimitCounter  # noqa: F401
 from .reference.models import Area, LifeDomain, ReferenceName, Service, Unit  # noqa: F401
 from .themes.models import Theme, ThemeResult, ThemeSession, ThemeStory, ThemeTag, ThemeText  # noqa: F401
+from .versioning import ContentVersion  # noqa: F401,E402

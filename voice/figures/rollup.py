@@ -39,6 +39,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from .. import versioning
 from ..experiences.models import EXPLAINED_MAX, Experience, ExperienceDomain, ExperienceService, ServiceAnswer
 from .models import EXPLAINED_COLUMNS, MEASURES, ExperienceTally
 from .periods import CHANGE_STATUSES_COUNTED, MODERATED, OSLO, USEFUL_FROM, Period, count_if
@@ -316,6 +317,7 @@ def rebuild(session: Session) -> int:
         for by_service, by_domain in _LEVELS:
             session.execute(insert(_t).from_select([*KEY, *MEASURES], _level_select(
                 month, ids, by_service=by_service, by_domain=by_domain)))
+    versioning.bump(session.connection())  # the public figures read this tally
     return session.execute(select(func.count()).select_from(_t)).scalar_one()
 
 

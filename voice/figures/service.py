@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from .. import versioning
 from ..cocreation.models import CoSession, Signup
 from ..experiences.models import EXPLAINED_MAX, Experience
 from . import answer_times, loop, rollup
@@ -304,6 +305,8 @@ def publish_due(*, session: Session, now: datetime, settle_days: int) -> list[Pe
                 answer_times.snapshot(session=session, quarter=quarter, key=quarter_key(quarter), now=now)
                 published.append(quarter)
         quarter = quarter.next()
+    if published:
+        versioning.bump(session.connection())  # written with Core, not seen by the flush hook
     return published
 
 

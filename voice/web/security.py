@@ -36,7 +36,7 @@ def init_shared_pages(app: Flask) -> None:
 
     @app.after_request
     def _shared(response):
-        if not _same_for_everyone(app, response):
+        if not same_for_everyone(app, response):
             return response
         # What every anonymous visitor gets alike: a reverse proxy or the phone may keep it, and
         # asks again each time (a 304 without a body when nothing changed: never a stale page).
@@ -55,7 +55,7 @@ PUBLIC_ENDPOINTS = frozenset({
 })
 
 
-def _same_for_everyone(app: Flask, response) -> bool:
+def same_for_everyone(app: Flask, response) -> bool:
     """A public page, asked for without a session cookie, by nobody logged in, answered 200
     without setting a cookie: not the language's, nor the session's (a page with a form starts
     one for its token, so it is never shared)."""

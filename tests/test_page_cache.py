@@ -1,0 +1,178 @@
+"""Public pages kept per language and content version (issue 18, item 1), on SQLite and
+PostgreSQL: a page is rendered once and served from the store until something it shows changes;
+a decision, an edited session and an admin's reference edit are visible on the very next
+anonymous request; a new story waiting to be read keeps the pages; several machines share one
+store in Redis."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlmodel import Session, select
+
+from voice import create_app, versioning
+from voice.clock import utcnow
+from voice.moderation import service as moderation
+from voice.reference import service as reference
+from voice.reference.models import Service
+from voice.web.page_cache import MemoryStore, RedisStore
+
+from .conftest import empty_database, test_config
+from .factories import make_experience, make_session, make_user
+
+
+class Counts:
+    hits = 0
+    kept = 0
+
+
+@pytest.fixture
+def visitor(app):
+    """Each request from a new anonymous visitor who chose English (the choice is a cookie, which
+    kept pages allow; a page with a form would give a visitor a session, and their next pages
+    are their own, never a kept one)."""
+
+    class Visitors:
+        def get(self, path, **kwargs):
+            visitor = app.test_client()
+            visitor.set_cookie("lang", "en")
+            return visitor.get(path, **kwargs)
+
+    return Visitors()
+
+
+@pytest.fixture
+def spy(app, monkeypatch):
+    """Counts the hits and the pages kept of the app's own store."""
+    store, counts = app.extensions["voice_page_cache"], Counts()
+    real_get, real_set = store.get, store.set
+
+    def get(key):
+        body = real_get(key)
+        counts.hits += body is not None
+        return body
+
+    def keep(key, body):
+        counts.kept += 1
+        real_set(key, body)
+
+    monkeypatch.setattr(store, "get", get)
+    monkeypatch.setattr(store, "set", keep)
+    return counts
+
+
+def publish(app, db, text):
+    """A story told, then published by a moderator (the moderator's account made beforehand, so
+    only the decision itself can change the version)."""
+    moderator = make_user(app, db)[0]
+    story, _ = make_experience(app, db, story=text, consent_publish=True)
+    moderation.decide(session=db, experience=story, moderator=moderator, decision="published",
+                      published_story=text, now=utcnow())
+    db.commit()
+    return story
+
+
+def test_a_page_is_rendered_once_then_served_until_a_decision_changes_it(app, visitor, db, spy):
+    publish(app, db, "The first story on the site.")
+    first = visitor.get("/stories/")
+    assert spy.kept == 1 and spy.hits == 0
+    again = visitor.get("/stories/")
+    assert spy.hits == 1 and again.get_data() == first.get_data()
+    publish(app, db, "A story published a moment later.")
+    after = visitor.get("/stories/").get_data(as_text=True)
+    assert "A story published a moment later." in after and "The first story on the site." in after
+    assert spy.hits == 1  # the decision changed the version: rendered anew, not served
+
+
+def test_a_new_story_waiting_to_be_read_keeps_the_pages(app, visitor, db, spy):
+    publish(app, db, "Already on the site.")
+    visitor.get("/stories/")
+    before = versioning.current(db.connection())
+    db.commit()
+    make_experience(app, db, story="Sent just now, not read yet.", consent_publish=True)
+    assert versioning.current(db.connection()) == before
+    db.commit()
+    assert "Sent just now" not in visitor.get("/stories/").get_data(as_text=True)
+    assert spy.hits == 1
+
+
+def test_an_edited_session_shows_on_the_next_request(app, visitor, db, spy):
+    cosession = make_session(app, db, title="Family café")
+    for _ in range(2):
+        assert "Family café" in visitor.get("/sessions/").get_data(as_text=True)
+    assert "Family café" in visitor.get(f"/sessions/{cosession.public_id}").get_data(as_text=True)
+    assert spy.hits == 1
+    cosession.title = "Family café, moved to Thursday"
+    db.add(cosession)
+    db.commit()
+    assert "moved to Thursday" in visitor.get("/sessions/").get_data(as_text=True)
+    assert "moved to Thursday" in visitor.get(f"/sessions/{cosession.public_id}").get_data(as_text=True)
+
+
+def test_an_admins_reference_edit_shows_on_the_next_request(app, visitor, db, spy):
+    publish(app, db, "A story about NAV.")
+    for _ in range(2):
+        assert "NAV" in visitor.get("/stories/").get_data(as_text=True)
+    assert spy.hits == 1
+    nav = db.exec(select(Service).where(Service.slug == "nav")).one()
+    reference.set_names(session=db, kind="service", ref_id=nav.id, names={"en": "The welfare office (NAV)"})
+    db.commit()
+    assert "The welfare office (NAV)" in visitor.get("/stories/").get_data(as_text=True)
+
+
+def test_each_language_and_each_htmx_part_is_kept_apart(app, db, spy):
+    publish(app, db, "One story.")
+    visitor = app.test_client()
+    for _ in range(2):  # the second time from the store
+        norwegian = visitor.get("/stories/", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+        arabic = visitor.get("/stories/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+        assert '<html lang="nb" dir="ltr">' in norwegian and '<html lang="ar" dir="rtl">' in arabic
+        part = visitor.get("/stories/", headers={"Accept-Language": "nb", "HX-Request": "true"}).get_data(as_text=True)
+        assert "<html" not in part and "One story." in part
+    assert spy.hits == 3
+
+
+def test_a_logged_in_moderator_is_never_served_a_kept_page(app, client, visitor, db, spy, staff):
+    publish(app, db, "One story.")
+    visitor.get("/stories/")
+    staff("moderator")  # logs ``client`` in
+    page = client.get("/stories/?lang=en")
+    assert spy.hits == 0 and page.headers["Cache-Control"] == "no-store"
+    assert "/moderation/" in page.get_data(as_text=True)  # the staff's own navigation
+
+
+def test_the_memory_store_drops_the_least_used_page():
+    store = MemoryStore(max_entries=2)
+    store.set("a", b"A")
+    store.set("b", b"B")
+    assert store.get("a") == b"A"
+    store.set("c", b"C")
+    assert (store.get("a"), store.get("b"), store.get("c")) == (b"A", None, b"C")
+
+
+REDIS_URL = os.environ.get("VOICE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def test_two_machines_share_one_store_in_redis(database_url):
+    """Two apps (two machines) on one database and one Redis: a page one rendered is served by
+    the other, and a decision made through either is seen by both at once."""
+    config = test_config(database_url) | {"PAGE_CACHE": "redis", "REDIS_URL": REDIS_URL,
+                                      "JOBS_QUEUE": f"voice-test-pages-{os.getpid()}"}
+    first, second = create_app(config), create_app(config)
+    assert isinstance(first.extensions["voice_page_cache"], RedisStore)
+    first.extensions["voice_page_cache"].clear()
+    engine = first.extensions["voice_engine"]
+    empty_database(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        reference.seed_reference_data(session=db)
+        db.commit()
+        publish(first, db, "Told on the first machine.")
+        page = first.test_client().get("/stories/", headers={"Accept-Language": "en"}).get_data()
+        store = second.extensions["voice_page_cache"]
+        keys = list(store._redis.scan_iter(store.prefix + "*"))
+        assert len(keys) == 1 and store._redis.get(keys[0]) == page
+        assert second.test_client().get("/stories/", headers={"Accept-Language": "en"}).get_data() == page
+        publish(second, db, "Then one more, through the second.")
+        assert b"Then one more" in first.test_client().get("/stories/", headers={"Accept-Language": "en"}).get_data()
+    first.extensions["voice_page_cache"].clear()
+    empty_database(engine)

@@ -1,0 +1,163 @@
+"""Public pages rendered once per language and content version, then served from a store.
+
+A page qualifies when it is the same for every anonymous visitor (voice.web.security decides
+that, from what the finished response is: a public page, no cookie set, no session read from
+the request, nobody logged in). Its key holds everything it depends on: the address (path and
+query), the language, whether htmx asked for a part of it, the content version
+(voice/versioning.py, changed in the same transaction as any public change), the minute on the
+site's clock (pages that say "today" or list coming sessions move on by themselves), and the
+build (catalogs and templates, so a new release never serves an old text).
+
+The store is the process's memory for the embedded default (a bounded LRU; each worker keeps its
+own, and since the key holds the version they never disagree), or Redis when REDIS_URL is set,
+so several machines share one copy. ``PAGE_CACHE=off`` turns it off.
+
+Hand-written: Flask-Caching would key a view by its path only; here the key must carry the
+content version read in the request's own database transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from .. import versioning
+from ..locales import TRANSLATIONS_DIR
+from .context import clock
+from .db import get_session
+from .security import PUBLIC_ENDPOINTS, same_for_everyone
+
+log = logging.getLogger("voice.page_cache")
+TTL_SECONDS = 120  # a kept page outlives its minute only briefly: the key moves on each minute
+
+
+class MemoryStore:
+    """The pages this worker rendered, the least recently used dropped first."""
+
+    def __init__(self, max_entries: int = 512):
+        self.max_entries = max_entries
+        self._pages: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    def get(self, key: str) -> bytes | None:
+        found = self._pages.get(key)
+        if found is None:
+            return None
+        expires, body = found
+        if expires < time.monotonic():
+            del self._pages[key]
+            return None
+        self._pages.move_to_end(key)
+        return body
+
+    def set(self, key: str, body: bytes) -> None:
+        self._pages[key] = (time.monotonic() + TTL_SECONDS, body)
+        self._pages.move_to_end(key)
+        while len(self._pages) > self.max_entries:
+            self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        self._pages.clear()
+
+
+class RedisStore:
+    """Shared by every worker on every machine; Redis drops a page after TTL_SECONDS."""
+
+    def __init__(self, url: str, prefix: str = "voice:page:"):
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.prefix = prefix
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._redis.get(self.prefix + key)
+        except Exception:  # noqa: BLE001  (Redis away: render the page, as without a cache)
+            log.warning("page cache: Redis did not answer; rendering the page")
+            return None
+
+    def set(self, key: str, body: bytes) -> None:
+        try:
+            self._redis.set(self.prefix + key, body, ex=TTL_SECONDS)
+        except Exception:  # noqa: BLE001
+            log.warning("page cache: Redis did not answer; the page is not kept")
+
+    def clear(self) -> None:
+        try:
+            for key in self._redis.scan_iter(self.prefix + "*"):
+                self._redis.delete(key)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def build_id(app: Flask) -> str:
+    """A hash of the compiled catalogs and the templates: a release with other words gets other keys."""
+    digest = hashlib.sha256()
+    for folder, pattern in ((TRANSLATIONS_DIR, "*/LC_MESSAGES/messages.mo"), (Path(app.root_path).parent / "templates", "**/*")):
+        for path in sorted(Path(folder).glob(pattern)):
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _store(app: Flask):
+    setting = (app.config.get("PAGE_CACHE") or "").lower()
+    if setting == "off":
+        return None
+    if setting == "redis" or (setting != "memory" and app.config.get("REDIS_URL")):
+        return RedisStore(app.config["REDIS_URL"], prefix=f"{app.config.get('JOBS_QUEUE', 'voice')}:page:")
+    return MemoryStore()
+
+
+def _candidate(app: Flask) -> bool:
+    return (request.method in ("GET", "HEAD") and request.endpoint in PUBLIC_ENDPOINTS
+            and app.config["SESSION_COOKIE_NAME"] not in request.cookies)
+
+
+def init_app(app: Flask) -> None:
+    """The store, and the hook that keeps a finished page. Registered before the language's hook
+    and after the shared-page headers' (Flask runs after-request hooks in reverse), so it sees
+    the language cookie a response sets, and the whole page before a 304 replaces it."""
+    versioning.install()
+    store = _store(app)
+    app.extensions["voice_page_cache"] = store
+    if store is None:
+        return
+
+    @app.after_request
+    def _keep(response):
+        key = g.get("page_cache_key")
+        if key and request.method == "GET" and not g.get("page_cache_hit") and same_for_everyone(app, response):
+            store.set(key, response.get_data())
+        return response
+
+
+def init_serving(app: Flask) -> None:
+    """The hook that answers from the store. Registered last, so the language is chosen, the
+    rate limits and the monitoring's clock have run before it, as for a rendered page."""
+    store = app.extensions.get("voice_page_cache")
+    if store is None:
+        return
+    build = build_id(app)
+
+    @app.before_request
+    def _serve_kept():
+        if not _candidate(app):
+            return None
+        version = versioning.current(get_session().connection())
+        if version is None:
+            return None
+        htmx = getattr(request, "htmx", None)
+        part = "part" if htmx and not htmx.history_restore_request else "page"
+        minute = clock().now().strftime("%Y%m%d%H%M")
+        key = hashlib.sha256("|".join((build, version, minute, g.locale.code, part, request.full_path)).encode()).hexdigest()
+        g.page_cache_key = key
+        body = store.get(key)
+        if body is None:
+            return None
+        g.page_cache_hit = True
+        return app.response_class(body, mimetype="text/html")
