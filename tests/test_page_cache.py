@@ -6,6 +6,7 @@ store in Redis."""
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from sqlmodel import Session, select
@@ -176,3 +177,46 @@ def test_two_machines_share_one_store_in_redis(database_url):
         assert b"Then one more" in first.test_client().get("/stories/", headers={"Accept-Language": "en"}).get_data()
     first.extensions["voice_page_cache"].clear()
     empty_database(engine)
+
+
+def tokens(html: str) -> tuple[str, str]:
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    form = re.search(r'<input[^>]*name="form_token"[^>]*value="([^"]+)"', html)
+    form = form or re.search(r'<input[^>]*value="([^"]+)"[^>]*name="form_token"', html)
+    return csrf, form.group(1)
+
+
+def test_a_form_page_is_kept_with_each_visitor_getting_their_own_tokens(app, db, spy):
+    """The story form and a session's page are the same for everyone but for two tokens: kept
+    once, filled for each visitor, and the tokens work."""
+    make_user(app, db)  # any change: the database has a content version from here on
+    first, second = app.test_client(), app.test_client()
+    for browser in (first, second):
+        browser.set_cookie("lang", "en")
+    pages = [browser.get("/experiences/new") for browser in (first, second)]
+    assert spy.kept == 1 and spy.hits == 1
+    html = [page.get_data(as_text=True) for page in pages]
+    assert all("voice-slot" not in text for text in html)
+    (csrf_a, form_a), (csrf_b, form_b) = tokens(html[0]), tokens(html[1])
+    assert csrf_a != csrf_b and form_a != form_b
+    assert all(page.headers["Cache-Control"] == "no-store" and page.headers.getlist("Set-Cookie") for page in pages)
+    sent = second.post("/experiences/new", data={"csrf_token": csrf_b, "form_token": form_b, "services": ["nav"],
+                                                 "usefulness": "4", "story_lang": "en", "story": "Kept page, own token."})
+    assert sent.status_code == 303, sent.get_data(as_text=True)[:300]
+
+
+def test_a_sessions_page_is_kept_and_shows_the_places_left_after_a_sign_up(app, db, spy):
+    cosession = make_session(app, db, capacity=5)
+    path = f"/sessions/{cosession.public_id}"
+    browsers = [app.test_client() for _ in range(3)]
+    for browser in browsers:
+        browser.set_cookie("lang", "en")
+    page = browsers[0].get(path).get_data(as_text=True)
+    assert "5 places left." in page
+    again = browsers[1].get(path).get_data(as_text=True)
+    assert spy.hits == 1 and "5 places left." in again
+    csrf, form_token = tokens(again)
+    signed = browsers[1].post(f"{path}/signup", data={"csrf_token": csrf, "form_token": form_token, "name": "Amina",
+                                                       "adults": "2", "children": "0"})
+    assert signed.status_code == 200 and "/sessions/signup/" in signed.get_data(as_text=True)
+    assert "3 places left." in browsers[2].get(path).get_data(as_text=True)

@@ -78,15 +78,25 @@ def changes_public(session: Session) -> bool:
     return False
 
 
+def changed(session: Session) -> None:
+    """Say that this transaction changes what visitors see (for writes the flush does not see:
+    Core statements); the token changes at its commit."""
+    session.info[_BUMPED] = "pending"
+
+
 def _before_flush(session, _context, _instances) -> None:
     if not session.info.get(_BUMPED) and changes_public(session):
-        session.info[_BUMPED] = "pending"
+        changed(session)
 
 
-def _after_flush(session, _context) -> None:
+def _before_commit(session) -> None:
+    """The token changes last, just before the commit: the one row every public change writes is
+    locked for the commit only, after every other lock the transaction takes (taken at a flush,
+    two transactions could each hold a lock the other waits for)."""
+    session.flush()
     if session.info.get(_BUMPED) == "pending":
         bump(session.connection())
-        session.info[_BUMPED] = "done"  # once per transaction: the commit shows every change at once
+        session.info[_BUMPED] = "done"
 
 
 def _transaction_ended(session, *_args) -> None:
@@ -96,6 +106,6 @@ def _transaction_ended(session, *_args) -> None:
 def install() -> None:
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
-        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _transaction_ended)
         event.listen(Session, "after_rollback", _transaction_ended)

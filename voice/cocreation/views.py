@@ -15,6 +15,7 @@ from ..forms import honeypot_filled
 from ..locales import LOCALES
 from ..reference.models import Area
 from ..themes import service as themes
+from ..web import page_cache
 from ..web.context import clock, links, locale_code, reference_choices, reference_names, setting
 from ..web.db import get_session
 from ..web.downloads import download
@@ -73,9 +74,9 @@ def _session_or_404(public_id: str):
 
 
 def _signup_form(formdata=True):
-    form = SignupForm() if formdata else SignupForm(formdata=None)
+    form = SignupForm(meta=page_cache.form_meta()) if formdata else SignupForm(formdata=None, meta=page_cache.form_meta())
     if request.method == "GET" or not formdata:
-        form.form_token.data = secrets.token_urlsafe(24)
+        form.form_token.data = page_cache.form_token()
         form.adults.data = 1
         form.children.data = 0
     return form

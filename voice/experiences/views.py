@@ -14,7 +14,7 @@ from ..forms import honeypot_filled
 from ..moderation import redactions
 from ..reference.models import Area, LifeDomain, Service, Unit
 from ..themes import service as themes
-from ..web import audit
+from ..web import audit, page_cache
 from ..web.context import clock, hasher, links, locale_code, reference_choices, setting
 from ..web.db import get_session
 from ..web.limits import counts_against_limits, family_form
@@ -34,14 +34,14 @@ def _story_max() -> int:
 
 
 def _experience_form() -> ExperienceForm:
-    form = ExperienceForm(story_max=_story_max())
+    form = ExperienceForm(story_max=_story_max(), meta=page_cache.form_meta())
     form.services.choices = reference_choices(Service)
     form.domains.choices = reference_choices(LifeDomain)
     form.area.choices = [("", "")] + reference_choices(Area)
     form.unit.choices = [("", "")] + reference_choices(Unit)
     if request.method == "GET":
         form.story_lang.data = locale_code()
-        form.form_token.data = secrets.token_urlsafe(24)
+        form.form_token.data = page_cache.form_token()
     return form
 
 

@@ -306,7 +306,7 @@ def publish_due(*, session: Session, now: datetime, settle_days: int) -> list[Pe
                 published.append(quarter)
         quarter = quarter.next()
     if published:
-        versioning.bump(session.connection())  # written with Core, not seen by the flush hook
+        versioning.changed(session)  # written with Core, not seen by the flush hook
     return published
 
 

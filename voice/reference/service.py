@@ -18,10 +18,17 @@ class Names:
     that language, else the catalog's translation of the row's source name.
     Loads the admins' names once; one is made per page or message."""
 
-    def __init__(self, *, session: Session, translator: Translator):
+    def __init__(self, *, session: Session | None, translator: Translator, overrides: dict | None = None):
+        """``overrides``: the admins' names already loaded (then ``session`` is not read)."""
         self.translator = translator
-        rows = session.exec(select(ReferenceName).where(ReferenceName.locale == translator.code))
-        self._overrides = {(row.kind, row.ref_id): row.name for row in rows}
+        if overrides is None:
+            rows = session.exec(select(ReferenceName).where(ReferenceName.locale == translator.code))
+            overrides = {(row.kind, row.ref_id): row.name for row in rows}
+        self._overrides = overrides
+
+    @property
+    def overrides(self) -> dict:
+        return self._overrides
 
     def __call__(self, item: Reference) -> str:
         return self._overrides.get((item.__tablename__, item.id)) or self.translator.gettext(item.name)

@@ -57,18 +57,59 @@ def keyed(value: str, length: int = 32) -> str:
     return hmac.new(current_app.config["SECRET_KEY"].encode(), value.encode(), hashlib.sha256).hexdigest()[:length]
 
 
+# Reference names and choices per (content version, language), reused by every request of this
+# worker until an admin's edit (or any public change) gives a new version: a form then runs one
+# query for its choices, not one per list. The key holds the version, so workers never disagree.
+_REFERENCE: dict[tuple[str, str], dict] = {}
+
+
+def content_version() -> str | None:
+    """The content version (voice/versioning.py), read once per request."""
+    from .. import versioning
+    from .db import get_session
+
+    if "content_version" not in g:
+        g.content_version = versioning.current(get_session().connection())
+    return g.content_version
+
+
+def _kept_reference() -> dict | None:
+    token = content_version()
+    if token is None:
+        return None
+    key = (token, g.locale.code)
+    if key not in _REFERENCE:
+        if len(_REFERENCE) >= 64:
+            _REFERENCE.clear()
+        _REFERENCE[key] = {"choices": {}}
+    return _REFERENCE[key]
+
+
 def reference_names():
-    """The page's reference names (services, areas, domains), loaded once per request."""
+    """The page's reference names (services, areas, domains, units), loaded once per version."""
     from ..reference.service import Names
     from .db import get_session
 
     if "reference_names" not in g:
-        g.reference_names = Names(session=get_session(), translator=page_translator())
+        kept = _kept_reference()
+        if kept is not None and "overrides" in kept:
+            g.reference_names = Names(session=None, translator=page_translator(), overrides=kept["overrides"])
+        else:
+            g.reference_names = Names(session=get_session(), translator=page_translator())
+            if kept is not None:
+                kept["overrides"] = g.reference_names.overrides
     return g.reference_names
 
 
 def reference_choices(model) -> list[tuple[str, str]]:
+    """(slug, name) of the active rows of ``model`` in the page's language, for a form."""
     from ..reference.service import choices
     from .db import get_session
 
-    return choices(model, session=get_session(), names=reference_names())
+    kept = _kept_reference()
+    if kept is None:
+        return choices(model, session=get_session(), names=reference_names())
+    table = model.__tablename__
+    if table not in kept["choices"]:
+        kept["choices"][table] = choices(model, session=get_session(), names=reference_names())
+    return list(kept["choices"][table])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -27,11 +28,16 @@ from flask import Flask, g, request
 
 from .. import versioning
 from ..locales import TRANSLATIONS_DIR
-from .context import clock
-from .db import get_session
+from .context import clock, content_version
 from .security import PUBLIC_ENDPOINTS, same_for_everyone
 
 log = logging.getLogger("voice.page_cache")
+# Pages with a form are the same for everyone but for two tokens: the session's CSRF token and
+# the form's own token. They are kept with these slots in their place and filled for each
+# visitor (constant strings, so a page kept in Redis is filled by any machine).
+SLOTTED_ENDPOINTS = frozenset({"experiences.new", "cocreation.detail"})
+CSRF_SLOT = "voice-slot-csrf-3f9a61"
+FORM_TOKEN_SLOT = "voice-slot-form-token-3f9a61"
 TTL_SECONDS = 120  # a kept page outlives its minute only briefly: the key moves on each minute
 
 
@@ -114,8 +120,36 @@ def _store(app: Flask):
 
 
 def _candidate(app: Flask) -> bool:
-    return (request.method in ("GET", "HEAD") and request.endpoint in PUBLIC_ENDPOINTS
+    return (request.method in ("GET", "HEAD") and request.endpoint in PUBLIC_ENDPOINTS | SLOTTED_ENDPOINTS
             and app.config["SESSION_COOKIE_NAME"] not in request.cookies)
+
+
+def form_token() -> str:
+    """A new form token for a form page, or its slot while a page to keep is being rendered."""
+    return FORM_TOKEN_SLOT if g.get("page_cache_slots") else secrets.token_urlsafe(24)
+
+
+def form_meta() -> dict:
+    """A form's options: while a page to keep is being rendered the form makes no CSRF token of
+    its own (the page's slot stands for it; a token would start a session)."""
+    return {"csrf": False} if g.get("page_cache_slots") else {}
+
+
+def _csrf_token_or_slot() -> str:
+    from flask_wtf.csrf import generate_csrf
+
+    return CSRF_SLOT if g.get("page_cache_slots") else generate_csrf()
+
+
+def fill(body: bytes) -> bytes:
+    """This visitor's tokens in a kept page's slots (the CSRF token starts their session)."""
+    from flask_wtf.csrf import generate_csrf
+
+    if CSRF_SLOT.encode() in body:
+        body = body.replace(CSRF_SLOT.encode(), generate_csrf().encode())
+    while FORM_TOKEN_SLOT.encode() in body:
+        body = body.replace(FORM_TOKEN_SLOT.encode(), secrets.token_urlsafe(24).encode(), 1)
+    return body
 
 
 def init_app(app: Flask) -> None:
@@ -131,8 +165,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _keep(response):
         key = g.get("page_cache_key")
-        if key and request.method == "GET" and not g.get("page_cache_hit") and same_for_everyone(app, response):
+        if key and request.method == "GET" and not g.get("page_cache_hit") and same_for_everyone(
+                app, response, endpoints=PUBLIC_ENDPOINTS | SLOTTED_ENDPOINTS):
             store.set(key, response.get_data())
+        if g.get("page_cache_slots"):
+            response.set_data(fill(response.get_data()))
         return response
 
 
@@ -143,12 +180,16 @@ def init_serving(app: Flask) -> None:
     if store is None:
         return
     build = build_id(app)
+    # Flask-WTF gives templates csrf_token() as a global and from a context processor: this one,
+    # made later, wins in both.
+    app.jinja_env.globals["csrf_token"] = _csrf_token_or_slot
+    app.context_processor(lambda: {"csrf_token": _csrf_token_or_slot})
 
     @app.before_request
     def _serve_kept():
         if not _candidate(app):
             return None
-        version = versioning.current(get_session().connection())
+        version = content_version()
         if version is None:
             return None
         htmx = getattr(request, "htmx", None)
@@ -157,7 +198,9 @@ def init_serving(app: Flask) -> None:
         key = hashlib.sha256("|".join((build, version, minute, g.locale.code, part, request.full_path)).encode()).hexdigest()
         g.page_cache_key = key
         body = store.get(key)
+        slotted = request.endpoint in SLOTTED_ENDPOINTS
         if body is None:
+            g.page_cache_slots = slotted and request.method == "GET"
             return None
         g.page_cache_hit = True
-        return app.response_class(body, mimetype="text/html")
+        return app.response_class(fill(body) if slotted else body, mimetype="text/html")

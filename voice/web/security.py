@@ -55,11 +55,11 @@ PUBLIC_ENDPOINTS = frozenset({
 })
 
 
-def same_for_everyone(app: Flask, response) -> bool:
+def same_for_everyone(app: Flask, response, endpoints: frozenset = PUBLIC_ENDPOINTS) -> bool:
     """A public page, asked for without a session cookie, by nobody logged in, answered 200
     without setting a cookie: not the language's, nor the session's (a page with a form starts
     one for its token, so it is never shared)."""
-    return (request.method in ("GET", "HEAD") and request.endpoint in PUBLIC_ENDPOINTS
+    return (request.method in ("GET", "HEAD") and request.endpoint in endpoints
             and response.status_code == 200 and not response.headers.get("Set-Cookie")
             and app.config["SESSION_COOKIE_NAME"] not in request.cookies and not session.modified
             and getattr(g, "account", None) is None and not response.direct_passthrough)
