@@ -136,6 +136,70 @@
 
   function enhance(root) { bindCounters(root); bindCopy(root); bindDrafts(root); focusFirstAlert(root); }
 
+  // htmx (17 KB) is fetched on the first sign that the visitor will use the page (a touch, a key,
+  // a field in focus), not on every visit: a family that only reads never downloads it. A form
+  // sent, a link followed or a filter changed before it has arrived waits for it (a moment), then
+  // goes through htmx as on any other visit; if it does not arrive, the form or link works as a
+  // plain one, as without JavaScript.
+  var HTMX_EVENTS = ["pointerdown", "touchstart", "keydown", "focusin"];
+  var HTMX_WAIT_MS = 3000;
+  var htmxMeta = document.querySelector('meta[name="voice-htmx"]');
+  var htmxReady = false;
+  var waiting = [];
+
+  function loadHtmx() {
+    HTMX_EVENTS.forEach(function (type) { document.removeEventListener(type, loadHtmx, true); });
+    if (!htmxMeta || document.querySelector("script[data-htmx]")) { return; }
+    var script = document.createElement("script");
+    script.src = htmxMeta.getAttribute("content");
+    script.setAttribute("data-htmx", "");
+    script.addEventListener("error", function () { waiting.splice(0).forEach(function (w) { w.fallback(); }); });
+    // htmx starts itself only on a page that has finished loading.
+    if (document.readyState === "complete") { document.head.appendChild(script); }
+    else { window.addEventListener("load", function () { document.head.appendChild(script); }); }
+  }
+
+  function whenHtmx(then, fallback) {
+    var entry = { then: then, fallback: fallback };
+    waiting.push(entry);
+    loadHtmx();
+    setTimeout(function () {
+      var at = waiting.indexOf(entry);
+      if (at >= 0) { waiting.splice(at, 1); fallback(); }
+    }, HTMX_WAIT_MS);
+  }
+
+  if (htmxMeta) {
+    HTMX_EVENTS.forEach(function (type) { document.addEventListener(type, loadHtmx, { capture: true, passive: true }); });
+    document.addEventListener("htmx:load", function () {
+      if (htmxReady) { return; }
+      htmxReady = true;
+      document.documentElement.setAttribute("data-htmx-ready", "");
+      waiting.splice(0).forEach(function (w) { w.then(); });
+    });
+    var plain = null; // an element to let through as a plain form or link (htmx did not come)
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (htmxReady || form === plain || !form.matches("[data-hx-post], [data-hx-get]")) { return; }
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      var submitter = event.submitter || null;
+      var send = function () { if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); } };
+      whenHtmx(send, function () { plain = form; send(); });
+    }, true);
+    document.addEventListener("change", function (event) {
+      var form = event.target.form;
+      if (htmxReady || !form || form.getAttribute("data-hx-trigger") !== "change") { return; }
+      whenHtmx(function () { window.htmx.trigger(form, "change"); }, function () {});
+    }, true);
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest ? event.target.closest("a[data-hx-get]") : null;
+      if (htmxReady || !link || link === plain || event.button !== 0 || event.ctrlKey || event.metaKey) { return; }
+      event.preventDefault();
+      whenHtmx(function () { link.click(); }, function () { plain = link; window.location.href = link.href; });
+    }, true);
+  }
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
     enhance(document);
