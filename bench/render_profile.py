@@ -6,7 +6,7 @@ page cache off (so every request renders), on a temporary SQLite database with t
 
 Prints, per page: the mean milliseconds per request (as measured under the profiler, which
 slows Python code down; compare pages with each other, not with the HTTP bench), the number
-of SQL statements and gettext calls per request, and the functions with the most cumulative
+of SQL statements per request, and the functions with the most cumulative
 time. Nothing is asserted.
 """
 from __future__ import annotations
@@ -38,7 +38,6 @@ def main() -> int:
     os.environ.update(VOICE_ENV="development", DATABASE_URL=f"sqlite:///{tmp / 'voice.db'}",
                       VOICE_INSTANCE_PATH=str(tmp), PAGE_CACHE="off", RATELIMIT_ENABLED="0",
                       JOBS_SQLITE_PATH=str(tmp / "jobs.db"))
-    import flask_babel
     from alembic import command
     from sqlalchemy import event
     from sqlmodel import Session
@@ -58,20 +57,12 @@ def main() -> int:
 
     statements = [0]
     event.listen(app.extensions["voice_engine"], "before_cursor_execute", lambda *a, **k: statements.__setitem__(0, statements[0] + 1))
-    gettexts = [0]
-    real_gettext = flask_babel.Domain.gettext
-
-    def counting_gettext(self, *a, **k):
-        gettexts[0] += 1
-        return real_gettext(self, *a, **k)
-
-    flask_babel.Domain.gettext = counting_gettext
     client = app.test_client()
     print(f"Voice render profile, {time.strftime('%Y-%m-%d')}: {args.requests} requests per page, page cache off, SQLite, [SAMPLE] data")
     for path in args.paths:
         for _ in range(5):
             client.get(path, headers={"Accept-Language": "nb"})  # warm: templates compiled, catalogs read
-        statements[0] = gettexts[0] = 0
+        statements[0] = 0
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.enable()
@@ -80,7 +71,7 @@ def main() -> int:
         profile.disable()
         elapsed = time.perf_counter() - started
         print(f"\n== GET {path}: HTTP {response.status_code}, {elapsed / args.requests * 1000:.1f} ms per request under the profiler, "
-              f"{statements[0] / args.requests:.1f} SQL statements, {gettexts[0] / args.requests:.0f} gettext calls ==")
+              f"{statements[0] / args.requests:.1f} SQL statements ==")
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.top)
         lines = [line for line in out.getvalue().splitlines() if line.strip()]

@@ -66,10 +66,14 @@ _REFERENCE: dict[tuple[str, str], dict] = {}
 def content_version() -> str | None:
     """The content version (voice/versioning.py), read once per request."""
     from .. import versioning
-    from .db import get_session
+    from .db import get_engine
 
     if "content_version" not in g:
-        g.content_version = versioning.current(get_session().connection())
+        # A connection of its own, not the request's session: a page served from the store opens
+        # no session and commits nothing. Read before anything the page shows, so a change
+        # committed meanwhile can only make the page newer than its version, never older.
+        with get_engine().connect() as connection:
+            g.content_version = versioning.current(connection)
     return g.content_version
 
 
