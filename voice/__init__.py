@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
 
     app.url_map.converters["id"] = IdConverter
+    from .accounts import oidc_views
     from .accounts.admin_views import bp as admin_bp
     from .accounts.views import bp as accounts_bp
     from .cocreation.organise_views import bp as organise_bp
@@ -79,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .themes.staff_views import bp as staff_themes_bp
     from .themes.views import bp as themes_bp
 
+    oidc_views.init_app(app)  # the municipal login, when OIDC_ISSUER is set
     for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp, cocreation_bp,
                       organise_bp, figures_bp, themes_bp, staff_themes_bp):
         app.register_blueprint(blueprint)

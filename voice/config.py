@@ -100,6 +100,15 @@ def from_environment(instance_path: Path) -> dict:
         # Public pages kept per language and content version (voice/web/page_cache.py): in memory,
         # or in Redis when REDIS_URL is set; "off", "memory" or "redis" chooses outright.
         "PAGE_CACHE": os.environ.get("PAGE_CACHE", ""),
+        # Staff sign-in with the municipality's OpenID Connect provider (voice/accounts/oidc_views.py):
+        # off unless OIDC_ISSUER is set. OIDC_ROLE_MAP is a JSON object of the provider's group names
+        # to Voice roles, e.g. {"voice-admins": "admin", "voice-moderators": "moderator"}.
+        "OIDC_ISSUER": os.environ.get("OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET", ""),
+        "OIDC_ROLE_MAP": os.environ.get("OIDC_ROLE_MAP", "{}"),
+        "OIDC_GROUPS_CLAIM": os.environ.get("OIDC_GROUPS_CLAIM", "groups"),
+        "OIDC_REQUIRE_MFA": os.environ.get("OIDC_REQUIRE_MFA", "0") == "1",
         "DISCLOSURE_MIN_COUNT": _int("DISCLOSURE_MIN_COUNT", 5),
         "DISCLOSURE_MIN_ANSWERS": _int("DISCLOSURE_MIN_ANSWERS", 10),
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),

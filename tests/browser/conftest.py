@@ -38,11 +38,12 @@ def base_url(request, tmp_path_factory) -> str:
     return start_live_server(request, tmp_path_factory, "public")["url"]
 
 
-def start_live_server(request, tmp_path_factory, name: str, prepare=None, settings: dict | None = None) -> dict:
+def start_live_server(request, tmp_path_factory, name: str, prepare=None, settings: dict | None = None,
+                      port: int = 0) -> dict:
     """Start the real app on its own migrated, seeded SQLite file in a daemon thread:
     {"url", "app"}. ``prepare(app, session)`` may add data first; ``settings`` override
-    the test configuration (rate limits are off unless they say otherwise). Stopped when
-    the test session ends."""
+    the test configuration (rate limits are off unless they say otherwise); ``port`` a port
+    chosen beforehand (0: any free one). Stopped when the test session ends."""
     from werkzeug.serving import make_server
 
     from tests.conftest import _upgrade, test_config
@@ -61,7 +62,7 @@ def start_live_server(request, tmp_path_factory, name: str, prepare=None, settin
         if prepare is not None:
             prepare(app, db)
             db.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     # Links in e-mail and on pages come from PUBLIC_BASE_URL: the server's own address here.
     from voice.links import Links
 

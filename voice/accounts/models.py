@@ -56,6 +56,14 @@ class User(SQLModel, table=True):
     organisation_kind: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Signed in with the municipality's OpenID Connect provider (voice/accounts/oidc.py): the
+    # provider's issuer and subject name the account; no password here, and the provider's own
+    # second factor stands in for ours. How the last sign-in was made (the ``amr`` and ``acr``
+    # claims) is kept for the admin.
+    oidc_issuer: str | None = Field(default=None, max_length=255)
+    oidc_subject: str | None = Field(default=None, max_length=255, index=True)
+    last_amr: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
+    last_acr: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
 
     @property
     def needs_second_factor(self) -> bool:
@@ -98,6 +106,8 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A sign-in through the provider: its ID token, sent back as the hint when signing out there.
+    id_token: str | None = Field(default=None, max_length=8000)
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -114,11 +114,13 @@ def resume_session(*, session: Session, user_id: int, token: str, now: datetime)
     return user
 
 
-def end_session(*, session: Session, token: str, now: datetime) -> None:
+def end_session(*, session: Session, token: str, now: datetime) -> str | None:
+    """End this login; returns the ID token it was opened with, if the provider opened it."""
     record = session.exec(select(UserSession).where(UserSession.token_hash == sha256(token))).first()
     if record and record.ended_at is None:
         record.ended_at = now
         session.add(record)
+    return record.id_token if record else None
 
 
 def end_sessions(*, session: Session, user: User, now: datetime, except_token: str | None = None) -> int:

@@ -6,7 +6,7 @@ from urllib.parse import unquote, urlsplit
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
@@ -162,11 +162,15 @@ def enrol_qr():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    id_token = None
     if current_user.is_authenticated:
-        service.end_session(session=get_session(), token=current_user.token, now=clock().now())
+        id_token = service.end_session(session=get_session(), token=current_user.token, now=clock().now())
         audit.record("logout", actor=current_user.user)
     logout_user()
     session.clear()
+    if id_token and current_app.config.get("OIDC_ISSUER"):
+        session["oidc_logout_hint"] = id_token  # the provider's session ends next (oidc_views)
+        return redirect(url_for("oidc.provider_logout"))
     return redirect(url_for("core.home"))
 
 

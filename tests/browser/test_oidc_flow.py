@@ -1,0 +1,57 @@
+"""A staff member signs in with the municipal login in a real browser (issue 19): Voice's login
+page, the local OpenID provider's own login form (npm's oidc-provider, tests/oidc/), back to
+Voice as a moderator, then out of both. With JavaScript on and off: nothing here needs it."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+from playwright.sync_api import expect
+
+from ..oidc_provider import oidc_provider_factory  # noqa: F401
+from .conftest import JS_MODES, _new_page, start_live_server
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def oidc_live(request, tmp_path_factory, oidc_provider_factory):  # noqa: F811
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    provider = oidc_provider_factory([f"{base}/staff/login/municipal/callback"], [f"{base}/staff/login"])
+    live = start_live_server(request, tmp_path_factory, "oidc", port=port, settings={
+        "OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": provider.client_id,
+        "OIDC_CLIENT_SECRET": provider.client_secret,
+        "OIDC_ROLE_MAP": '{"voice-admins": "admin", "voice-moderators": "moderator"}'})
+    return live, provider
+
+
+@pytest.mark.parametrize("mode", list(JS_MODES))
+def test_a_moderator_signs_in_with_the_municipal_login_and_out_of_both(browser, oidc_live, mode):
+    live, provider = oidc_live
+    context, page = _new_page(browser, live["url"], javascript=JS_MODES[mode])
+    try:
+        page.goto("/staff/login?lang=en")
+        page.get_by_role("link", name="Log in with your municipal account").click()
+        page.wait_for_url(f"{provider.issuer}/**")
+        page.fill("input[name=login]", "bob@trondheim.kommune.no")
+        page.fill("input[name=password]", "bob-pass")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live['url']}/moderation/**")
+        expect(page.locator("h1")).to_have_text("Stories to read")
+
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{provider.issuer}/**")
+        page.get_by_role("button", name="Yes, sign me out").click()
+        page.wait_for_url(f"{live['url']}/staff/login**")
+        expect(page.get_by_role("link", name="Log in with your municipal account")).to_be_visible()
+        page.goto("/moderation/")
+        assert "/staff/login" in page.url  # Voice's session is over
+    finally:
+        context.close()

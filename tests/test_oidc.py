@@ -1,0 +1,191 @@
+"""Staff sign in with the municipality's own login (issue 19), against a real OpenID provider
+running locally (npm's certified oidc-provider, tests/oidc/), on SQLite and PostgreSQL. The
+provider's pages are used over plain HTTP, as a browser would (tests/browser/test_oidc_flow.py
+does it with Chromium): no mock of the provider anywhere."""
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import requests
+from sqlmodel import Session, select
+
+from voice import create_app
+from voice.accounts.models import AuditEntry, User, UserSession
+
+from .conftest import empty_database, test_config
+from .oidc_provider import oidc_provider, oidc_provider_factory  # noqa: F401
+
+ROLE_MAP = '{"voice-admins": "admin", "voice-moderators": "moderator"}'
+ALICE, BOB = "alice@trondheim.kommune.no", "bob@trondheim.kommune.no"
+CALLBACK = "http://localhost/staff/login/municipal/callback"
+
+
+def make_app(database_url, provider, **extra):
+    config = test_config(database_url) | {
+        "OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": provider.client_id,
+        "OIDC_CLIENT_SECRET": provider.client_secret, "OIDC_ROLE_MAP": ROLE_MAP, **extra}
+    return create_app(config)
+
+
+@pytest.fixture
+def oidc_app(database_url, oidc_provider):  # noqa: F811
+    app = make_app(database_url, oidc_provider)
+    empty_database(app.extensions["voice_engine"])
+    yield app
+    empty_database(app.extensions["voice_engine"])
+
+
+class Browser:
+    """The Flask test client for Voice and a requests session for the provider, joined at the
+    redirects between them: what a browser does, one hop at a time."""
+
+    def __init__(self, app, provider):
+        self.voice, self.provider, self.web = app.test_client(), provider, requests.Session()
+
+    def start(self):
+        response = self.voice.get("/staff/login/municipal?lang=en")
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        return response.headers["Location"]
+
+    def at_provider(self, url, data=None):
+        """Follow the provider's redirects until it shows a page or sends us back to Voice."""
+        response = self.web.post(url, data=data, allow_redirects=False) if data else self.web.get(url, allow_redirects=False)
+        while response.is_redirect:
+            url = urljoin(url, response.headers["Location"])
+            if url.startswith("http://localhost/"):
+                return url, None
+            response = self.web.get(url, allow_redirects=False)
+        return url, response
+
+    def sign_in(self, email, password=None):
+        """Through the provider's login form; returns Voice's answer to the callback and its URL."""
+        url, page = self.at_provider(self.start())
+        if page is not None:  # the provider's login form (skipped while its session lives)
+            action = unescape(re.search(r'<form[^>]*action="([^"]+)"', page.text).group(1))
+            url, page = self.at_provider(urljoin(url, action),
+                                         {"login": email, "password": password or self.provider.users[email]})
+        assert page is None, page.text[:300] if page is not None else ""
+        assert url.startswith(CALLBACK), url
+        parts = urlsplit(url)
+        return self.voice.get(f"{parts.path}?{parts.query}"), url
+
+
+def entries(app, action):
+    with Session(app.extensions["voice_engine"]) as db:
+        return list(db.exec(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def user_of(app, email):
+    with Session(app.extensions["voice_engine"]) as db:
+        return db.exec(select(User).where(User.email == email)).first()
+
+
+def test_the_login_page_offers_the_municipal_login_only_when_configured(client, oidc_app):
+    assert "Log in with your municipal account" not in client.get("/staff/login?lang=en").get_data(as_text=True)
+    page = oidc_app.test_client().get("/staff/login?lang=en").get_data(as_text=True)
+    assert "Log in with your municipal account" in page and 'href="/staff/login/municipal"' in page
+
+
+def test_the_first_sign_in_makes_the_account_with_the_role_of_the_group(oidc_app, oidc_provider):  # noqa: F811
+    browser = Browser(oidc_app, oidc_provider)
+    start = browser.start()
+    query = dict(part.split("=", 1) for part in urlsplit(start).query.split("&"))
+    assert query["code_challenge_method"] == "S256" and query["code_challenge"] and query["state"] and query["nonce"]
+    answer, _ = Browser(oidc_app, oidc_provider).sign_in(ALICE)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/moderation/")
+    alice = user_of(oidc_app, ALICE)
+    assert (alice.role, alice.password_hash, alice.totp_enabled, alice.is_active) == ("admin", None, False, True)
+    assert alice.display_name == "Alice Admin" and alice.last_amr == "pwd,mfa" and alice.last_acr
+    assert alice.oidc_issuer == oidc_provider.issuer and alice.oidc_subject
+    assert len(entries(oidc_app, "account_created_oidc")) == 1
+    assert '"via": "oidc"' in entries(oidc_app, "login")[0].detail
+
+
+def test_a_moderator_group_gives_a_moderator_and_losing_it_closes_the_account(oidc_app, oidc_provider):  # noqa: F811
+    answer, _ = Browser(oidc_app, oidc_provider).sign_in(BOB)
+    assert answer.status_code == 302 and user_of(oidc_app, BOB).role == "moderator"
+    oidc_provider.set_groups(BOB, [])
+    try:
+        refused, _ = Browser(oidc_app, oidc_provider).sign_in(BOB)
+        assert refused.status_code == 403
+        assert "Your municipal account has no role in Voice" in unescape(refused.get_data(as_text=True))
+        assert user_of(oidc_app, BOB).is_active is False
+        assert len(entries(oidc_app, "oidc_role_lost")) == 1
+    finally:
+        oidc_provider.set_groups(BOB, ["voice-moderators"])
+    again, _ = Browser(oidc_app, oidc_provider).sign_in(BOB)
+    assert again.status_code == 302 and user_of(oidc_app, BOB).is_active is True
+
+
+def test_a_replayed_callback_is_refused_with_a_page_and_an_audit_entry(oidc_app, oidc_provider):  # noqa: F811
+    browser = Browser(oidc_app, oidc_provider)
+    answer, url = browser.sign_in(BOB)
+    assert answer.status_code == 302
+    parts = urlsplit(url)
+    replay = browser.voice.get(f"{parts.path}?{parts.query}&lang=en")
+    assert replay.status_code == 400
+    assert "This login link was already used or is too old" in unescape(replay.get_data(as_text=True))
+    assert '"reason": "state"' in entries(oidc_app, "oidc_failed")[-1].detail
+
+
+def test_a_provider_that_is_down_gives_a_page_not_a_500(database_url, oidc_provider):  # noqa: F811
+    app = make_app(database_url, oidc_provider, OIDC_ISSUER="http://127.0.0.1:9")  # nothing listens there
+    answer = app.test_client().get("/staff/login/municipal?lang=en")
+    assert answer.status_code == 502
+    assert "The municipality's login service did not answer" in unescape(answer.get_data(as_text=True))
+
+
+def test_the_admin_can_require_the_providers_second_factor(database_url, oidc_provider):  # noqa: F811
+    app = make_app(database_url, oidc_provider, OIDC_REQUIRE_MFA=True)
+    empty_database(app.extensions["voice_engine"])
+    try:
+        refused, _ = Browser(app, oidc_provider).sign_in(BOB)  # amr: pwd only
+        assert refused.status_code == 403 and "second step" in unescape(refused.get_data(as_text=True))
+        allowed, _ = Browser(app, oidc_provider).sign_in(ALICE)  # amr: pwd, mfa
+        assert allowed.status_code == 302
+    finally:
+        empty_database(app.extensions["voice_engine"])
+
+
+def test_logout_ends_the_voice_session_and_the_providers(oidc_app, oidc_provider):  # noqa: F811
+    browser = Browser(oidc_app, oidc_provider)
+    browser.sign_in(ALICE)
+    page = browser.voice.get("/staff/?lang=en").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    out = browser.voice.post("/staff/logout", data={"csrf_token": token})
+    assert out.status_code == 302 and out.headers["Location"].endswith("/staff/login/municipal/logout")
+    to_provider = browser.voice.get(out.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "You are logged out of Voice" in to_provider
+    end_session = unescape(re.search(r'<a[^>]*href="([^"]+)"[^>]*>Log out of your municipal account too', to_provider).group(1))
+    assert f'content="0; url={end_session}"' in unescape(to_provider)
+    assert end_session.startswith(oidc_provider.issuer) and "id_token_hint=" in end_session
+    with Session(oidc_app.extensions["voice_engine"]) as db:
+        assert all(record.ended_at is not None for record in db.exec(select(UserSession)))
+    url, confirm = browser.at_provider(end_session)
+    form = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', confirm.text))
+    action = unescape(re.search(r'<form[^>]*action="([^"]+)"', confirm.text).group(1))
+    back, _ = browser.at_provider(urljoin(url, action), {**form, "logout": "yes"})
+    assert back.startswith("http://localhost/staff/login")
+    assert browser.voice.get("/staff/").status_code in (302, 401, 403)  # no longer logged in
+    url, page = browser.at_provider(browser.start())
+    assert page is not None and 'name="password"' in page.text  # the provider asks again
+
+
+@pytest.mark.parametrize("mode", ["signature", "audience", "expired", "nonce"])
+def test_a_tampered_token_is_refused_with_a_page_and_an_audit_entry(oidc_app, oidc_provider, mode):  # noqa: F811
+    """The provider itself hands back a token with a bad signature, another audience, an expiry in
+    the past or another nonce (its test switch re-signs with its own key): Voice lets nobody in."""
+    oidc_provider.tamper(mode)
+    try:
+        refused, _ = Browser(oidc_app, oidc_provider).sign_in(BOB)
+    finally:
+        oidc_provider.tamper("none")
+    assert refused.status_code == 400, refused.get_data(as_text=True)[:300]
+    assert "could not be trusted" in unescape(refused.get_data(as_text=True))
+    assert '"reason": "token"' in entries(oidc_app, "oidc_failed")[-1].detail
+    assert user_of(oidc_app, BOB) is None  # no account made from it
+    with Session(oidc_app.extensions["voice_engine"]) as db:
+        assert db.exec(select(UserSession)).all() == []

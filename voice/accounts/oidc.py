@@ -1,0 +1,106 @@
+"""Staff who sign in with the municipality's OpenID Connect provider: which Voice role their
+groups give, and the account that stands for them (made at the first sign-in, kept in step at
+every later one). The protocol itself (discovery, PKCE, state, nonce, the ID token's signature,
+issuer, audience and expiry, the JWKS) is Authlib's, in voice/accounts/oidc_views.py; this
+module only reads the checked claims. Plain functions; no Flask.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from .models import ROLES, User, UserSession
+
+# The strongest role wins when a person is in several groups.
+ROLE_ORDER = ("admin", "moderator", "partner")
+MFA_METHODS = frozenset({"mfa", "otp", "hwk", "swk", "sms", "fido", "face", "fpt"})
+
+
+class SignInRefused(Exception):
+    """The provider vouched for the person, but Voice does not let them in (the code says why)."""
+
+    def __init__(self, code: str, user: User | None = None):
+        super().__init__(code)
+        self.code, self.user = code, user
+
+
+@dataclass(frozen=True)
+class Settings:
+    issuer: str
+    role_map: dict[str, str]  # group or role claim value -> Voice role
+    groups_claim: str = "groups"
+    require_mfa: bool = False
+
+
+def parse_role_map(text: str) -> dict[str, str]:
+    """OIDC_ROLE_MAP: a JSON object of the provider's group names to Voice roles."""
+    mapping = json.loads(text or "{}")
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and v in ROLES for k, v in mapping.items()):
+        raise ValueError("OIDC_ROLE_MAP must be a JSON object of group names to " + ", ".join(ROLES))
+    return mapping
+
+
+def role_for(claims: dict, settings: Settings) -> str | None:
+    values = claims.get(settings.groups_claim) or []
+    if isinstance(values, str):
+        values = [values]
+    roles = {settings.role_map[value] for value in values if value in settings.role_map}
+    return next((role for role in ROLE_ORDER if role in roles), None)
+
+
+def used_mfa(claims: dict) -> bool:
+    return bool(MFA_METHODS & set(claims.get("amr") or []))
+
+
+def sign_in(*, session: Session, claims: dict, settings: Settings, now: datetime) -> tuple[User, bool]:
+    """The account of the person the checked ID token names, and whether it was made now.
+    Refused (SignInRefused) when their groups give no role (the account they had is closed), when
+    the admin requires the provider's second factor and it was not used, or when a Voice account
+    with a password already has their e-mail address. The provider is the source of truth for
+    these accounts: a person in a mapped group again is let in again."""
+    subject = str(claims["sub"])
+    user = session.exec(select(User).where(User.oidc_issuer == settings.issuer, User.oidc_subject == subject)).first()
+    role = role_for(claims, settings)
+    if role is None:
+        raise SignInRefused("no_role", user)  # the caller closes the account (close_for_lost_role)
+    if settings.require_mfa and not used_mfa(claims):
+        raise SignInRefused("mfa_required", user)
+    email = str(claims.get("email") or f"{subject}@{settings.issuer.split('//')[-1].split('/')[0]}").strip().lower()
+    created = user is None
+    if created:
+        taken = session.exec(select(User).where(User.email == email)).first()
+        if taken is not None:
+            raise SignInRefused("email_taken", taken)
+        user = User(email=email, display_name=str(claims.get("name") or email)[:120], role=role,
+                    oidc_issuer=settings.issuer, oidc_subject=subject)
+    user.role, user.is_active = role, True
+    user.email = email
+    user.display_name = str(claims.get("name") or user.display_name)[:120]
+    user.last_amr = ",".join(str(method) for method in claims.get("amr") or [])[:120]
+    user.last_acr = str(claims.get("acr") or "")[:120]
+    user.last_login_at = now
+    session.add(user)
+    session.flush()
+    return user, created
+
+
+def close_for_lost_role(*, session: Session, user_id: int) -> bool:
+    """The person's group is gone at the provider: so is their role here (the account is closed
+    until a sign-in with a mapped group opens it again). Returns whether it was open."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return False
+    user.is_active = False
+    session.add(user)
+    return True
+
+
+def remember_id_token(*, session: Session, token_hash: str, id_token: str) -> None:
+    """Keep the ID token with the session it opened (the hint for the provider's logout)."""
+    record = session.exec(select(UserSession).where(UserSession.token_hash == token_hash)).first()
+    if record is not None:
+        record.id_token = id_token
+        session.add(record)
