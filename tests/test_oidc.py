@@ -189,3 +189,16 @@ def test_a_tampered_token_is_refused_with_a_page_and_an_audit_entry(oidc_app, oi
     assert user_of(oidc_app, BOB) is None  # no account made from it
     with Session(oidc_app.extensions["voice_engine"]) as db:
         assert db.exec(select(UserSession)).all() == []
+
+
+def test_a_forged_logout_token_ends_nothing(oidc_app, oidc_provider):  # noqa: F811
+    """The back-channel logout takes only a token the provider signed (the real one is in
+    tests/browser/test_oidc_flow.py): anything else is a 400 and an audit entry."""
+    answer, _ = Browser(oidc_app, oidc_provider).sign_in(ALICE)
+    assert answer.status_code == 302
+    forged = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0."
+    refused = oidc_app.test_client().post("/staff/login/municipal/backchannel-logout", data={"logout_token": forged})
+    assert refused.status_code == 400
+    assert '"reason": "logout_token"' in entries(oidc_app, "oidc_failed")[-1].detail
+    with Session(oidc_app.extensions["voice_engine"]) as db:
+        assert all(record.ended_at is None for record in db.exec(select(UserSession)))

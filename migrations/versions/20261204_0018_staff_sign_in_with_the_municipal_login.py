@@ -27,10 +27,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_account_oidc_subject'), ['oidc_subject'], unique=False)
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.add_column(sa.Column('id_token', sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=True))
+        batch_op.add_column(sa.Column('oidc_sid', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True))
+        batch_op.create_index(batch_op.f('ix_user_session_oidc_sid'), ['oidc_sid'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_session_oidc_sid'))
+        batch_op.drop_column('oidc_sid')
         batch_op.drop_column('id_token')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_oidc_subject'))

@@ -24,7 +24,8 @@ def _free_port() -> int:
 def oidc_live(request, tmp_path_factory, oidc_provider_factory):  # noqa: F811
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    provider = oidc_provider_factory([f"{base}/staff/login/municipal/callback"], [f"{base}/staff/login"])
+    provider = oidc_provider_factory([f"{base}/staff/login/municipal/callback"], [f"{base}/staff/login"],
+                                     backchannel_uri=f"{base}/staff/login/municipal/backchannel-logout")
     live = start_live_server(request, tmp_path_factory, "oidc", port=port, settings={
         "OIDC_ISSUER": provider.issuer, "OIDC_CLIENT_ID": provider.client_id,
         "OIDC_CLIENT_SECRET": provider.client_secret,
@@ -53,5 +54,41 @@ def test_a_moderator_signs_in_with_the_municipal_login_and_out_of_both(browser, 
         expect(page.get_by_role("link", name="Log in with your municipal account")).to_be_visible()
         page.goto("/moderation/")
         assert "/staff/login" in page.url  # Voice's session is over
+    finally:
+        context.close()
+
+
+def test_signing_out_at_the_provider_ends_the_voice_session_too(browser, oidc_live):
+    """Back-channel logout: the provider tells Voice, server to server, and the moderator's next
+    page in Voice asks them to log in again."""
+    import requests
+
+    live, provider = oidc_live
+    context, page = _new_page(browser, live["url"], javascript=True)
+    try:
+        page.goto("/staff/login?lang=en")
+        page.get_by_role("link", name="Log in with your municipal account").click()
+        page.wait_for_url(f"{provider.issuer}/**")
+        page.fill("input[name=login]", "alice@trondheim.kommune.no")
+        page.fill("input[name=password]", "alice-pass")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live['url']}/moderation/**")
+        end_session = requests.get(f"{provider.issuer}/.well-known/openid-configuration", timeout=5).json()["end_session_endpoint"]
+        page.goto(end_session)  # at the provider, not through Voice
+        page.get_by_role("button", name="Yes, sign me out").click()
+        page.wait_for_load_state()
+        for _ in range(20):
+            page.goto("/moderation/")
+            if "/staff/login" in page.url:
+                break
+            page.wait_for_timeout(250)
+        assert "/staff/login" in page.url, page.url
+        with live["app"].app_context():
+            from sqlmodel import Session, select
+
+            from voice.accounts.models import AuditEntry
+
+            with Session(live["app"].extensions["voice_engine"]) as db:
+                assert db.exec(select(AuditEntry).where(AuditEntry.action == "oidc_backchannel_logout")).all()
     finally:
         context.close()

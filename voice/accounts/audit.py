@@ -60,6 +60,7 @@ ACTION_NAMES = {
     "oidc_failed": N_("Login with the municipal account failed"),
     "oidc_role_lost": N_("Municipal account without a role: account closed"),
     "account_created_oidc": N_("Account made at the first municipal login"),
+    "oidc_backchannel_logout": N_("Logged out by the municipal login service"),
     "story_rejected": N_("Story rejected"),
     "theme_created": N_("Theme made"),
     "theme_changed": N_("Theme changed"),

@@ -106,8 +106,10 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # A sign-in through the provider: its ID token, sent back as the hint when signing out there.
+    # A sign-in through the provider: its ID token, sent back as the hint when signing out there,
+    # and the provider's session id (``sid``), which its back-channel logout names.
     id_token: str | None = Field(default=None, max_length=8000)
+    oidc_sid: str | None = Field(default=None, max_length=255, index=True)
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -98,9 +98,35 @@ def close_for_lost_role(*, session: Session, user_id: int) -> bool:
     return True
 
 
-def remember_id_token(*, session: Session, token_hash: str, id_token: str) -> None:
-    """Keep the ID token with the session it opened (the hint for the provider's logout)."""
+def remember_id_token(*, session: Session, token_hash: str, id_token: str, sid: str | None = None) -> None:
+    """Keep the ID token with the session it opened (the hint for the provider's logout), and the
+    provider's session id (what its back-channel logout names)."""
     record = session.exec(select(UserSession).where(UserSession.token_hash == token_hash)).first()
     if record is not None:
-        record.id_token = id_token
+        record.id_token, record.oidc_sid = id_token, sid
         session.add(record)
+
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+def logged_out_by_provider(*, session: Session, issuer: str, claims: dict, now: datetime) -> int:
+    """The provider says a person's session there ended (a checked logout token): end the Voice
+    sessions it opened, by the provider's session id, else every one of that person. Returns how
+    many ended."""
+    if BACKCHANNEL_EVENT not in (claims.get("events") or {}) or "nonce" in claims:
+        raise ValueError("not a logout token")
+    query = select(UserSession).join(User, User.id == UserSession.user_id).where(
+        UserSession.ended_at == None, User.oidc_issuer == issuer)  # noqa: E711
+    if claims.get("sid"):
+        query = query.where(UserSession.oidc_sid == str(claims["sid"]))
+    elif claims.get("sub"):
+        query = query.where(User.oidc_subject == str(claims["sub"]))
+    else:
+        raise ValueError("a logout token names a sid or a sub")
+    ended = 0
+    for record in session.exec(query):
+        record.ended_at = now
+        session.add(record)
+        ended += 1
+    return ended

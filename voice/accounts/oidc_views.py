@@ -59,6 +59,9 @@ def init_app(app) -> None:
         client_kwargs={"scope": app.config.get("OIDC_SCOPE") or "openid profile email groups",
                        "code_challenge_method": "S256", "timeout": 10},
     )
+    from ..extensions import csrf
+
+    csrf.exempt(backchannel_logout)
     app.register_blueprint(bp)
 
 
@@ -116,7 +119,8 @@ def callback():
         audit.record("account_created_oidc", "user", user.id, {"role": user.role}, actor=user)
     session.clear()  # a fresh session (and CSRF token) at every login
     session_token = accounts.start_session(session=db, user=user, now=now)
-    oidc.remember_id_token(session=db, token_hash=accounts.sha256(session_token), id_token=token.get("id_token") or "")
+    oidc.remember_id_token(session=db, token_hash=accounts.sha256(session_token), id_token=token.get("id_token") or "",
+                           sid=claims.get("sid"))
     login_user(LoggedIn(user, session_token))
     audit.record("login", detail={"via": "oidc", "amr": user.last_amr, "acr": user.last_acr, "role": user.role}, actor=user)
     return redirect(url_for("moderation.queue") if user.may_moderate else url_for("accounts.home"))
@@ -141,3 +145,33 @@ def provider_logout():
     # A page, not a redirect: the logout form's CSP (form-action 'self') would stop a redirect to
     # the provider. The page goes on by itself (meta refresh) and has a link for when it does not.
     return render_template("accounts/oidc_logout.html", end_session=f"{end_session}?{query}")
+
+
+@bp.route("/backchannel-logout", methods=["POST"])
+def backchannel_logout():
+    """The provider, server to server, says a session there ended (OpenID Connect Back-Channel
+    Logout 1.0): the logout token's signature, issuer, audience and age are checked as an ID
+    token's are, then the Voice sessions it names end. No CSRF token: it is not a browser's form."""
+    from authlib.jose import JsonWebKey, jwt
+
+    settings = current_app.config["OIDC_SETTINGS"]
+    client = _provider()
+    try:
+        metadata = client.load_server_metadata()
+        try:
+            keys = JsonWebKey.import_key_set(client.fetch_jwk_set())
+            claims = jwt.decode(request.form.get("logout_token", ""), keys)
+        except ValueError:  # a key id not seen yet: the provider's keys, fetched again
+            keys = JsonWebKey.import_key_set(client.fetch_jwk_set(force=True))
+            claims = jwt.decode(request.form.get("logout_token", ""), keys)
+        claims.options = {"iss": {"essential": True, "value": metadata["issuer"]},
+                          "aud": {"essential": True, "value": current_app.config["OIDC_CLIENT_ID"]},
+                          "iat": {"essential": True}}
+        claims.validate(leeway=120)
+        ended = oidc.logged_out_by_provider(session=get_session(), issuer=settings.issuer, claims=dict(claims),
+                                            now=clock().now())
+    except (JoseError, RfcJoseError, ValueError, KeyError, RequestException) as exc:
+        audit.record_always("oidc_failed", detail={"reason": "logout_token", "error": type(exc).__name__})
+        return {"error": "invalid_request"}, 400
+    audit.record("oidc_backchannel_logout", detail={"sessions": ended}, actor="provider")
+    return "", 200
