@@ -202,3 +202,26 @@ def test_a_forged_logout_token_ends_nothing(oidc_app, oidc_provider):  # noqa: F
     assert '"reason": "logout_token"' in entries(oidc_app, "oidc_failed")[-1].detail
     with Session(oidc_app.extensions["voice_engine"]) as db:
         assert all(record.ended_at is None for record in db.exec(select(UserSession)))
+
+
+def test_the_admin_maps_a_group_to_a_role_and_takes_it_back(oidc_app, oidc_provider):  # noqa: F811
+    admin = Browser(oidc_app, oidc_provider)
+    admin.sign_in(ALICE)
+    page = admin.voice.get("/admin/municipal-login?lang=en").get_data(as_text=True)
+    assert "Set by the server (OIDC_ROLE_MAP)" in page and "voice-admins" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    empty = admin.voice.post("/admin/municipal-login?lang=en", data={"csrf_token": token, "group": " ", "role": "moderator"})
+    assert empty.status_code == 400 and "Write the name of the group" in unescape(empty.get_data(as_text=True))
+    saved = admin.voice.post("/admin/municipal-login", data={"csrf_token": token, "group": "voice-helpers", "role": "moderator"})
+    assert saved.status_code == 302 and len(entries(oidc_app, "oidc_mapping_saved")) == 1
+    oidc_provider.set_groups(BOB, ["voice-helpers"])
+    try:
+        helped, _ = Browser(oidc_app, oidc_provider).sign_in(BOB)
+        assert helped.status_code == 302 and user_of(oidc_app, BOB).role == "moderator"
+        page = admin.voice.get("/admin/municipal-login?lang=en").get_data(as_text=True)
+        mapping_id = re.search(r'/admin/municipal-login/(\d+)/remove', page).group(1)
+        assert admin.voice.post(f"/admin/municipal-login/{mapping_id}/remove", data={"csrf_token": token}).status_code == 302
+        refused, _ = Browser(oidc_app, oidc_provider).sign_in(BOB)
+        assert refused.status_code == 403 and user_of(oidc_app, BOB).is_active is False
+    finally:
+        oidc_provider.set_groups(BOB, ["voice-moderators"])

@@ -1,5 +1,5 @@
 """Every table, imported in one place for Alembic and the schema test."""
-from .accounts.models import AuditEntry, Invitation, LoginAttempt, User, UserSession  # noqa: F401
+from .accounts.models import AuditEntry, Invitation, LoginAttempt, OidcRoleMapping, User, UserSession  # noqa: F401
 from .cocreation.models import CoSession, SessionPartner, SessionService, Signup  # noqa: F401
 from .experiences.models import (  # noqa: F401
     ChangeFeedback,  # noqa: F401

@@ -24,7 +24,7 @@ ROW_ID = 1
 # Tables no anonymous visitor ever reads, directly or through a count.
 PRIVATE_TABLES = frozenset({
     "audit_entry", "content_version", "experience_contact", "export_job", "follow_up", "invitation",
-    "job_run", "login_attempt", "outbox_message", "rate_limit_counter", "redaction_rule", "shown_code",
+    "job_run", "login_attempt", "oidc_role_mapping", "outbox_message", "rate_limit_counter", "redaction_rule", "shown_code",
     "story_report", "user_session", "worker_heartbeat",
 })
 # A new story waits to be read: it shows nowhere (the figures count moderated stories only).

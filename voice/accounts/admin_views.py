@@ -1,7 +1,7 @@
 """Admins manage accounts, read the audit log, and edit the reference data."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
@@ -15,7 +15,7 @@ from ..web.login import roles_required
 from ..web.routing import page_arg
 from . import audit as audit_entries
 from . import service
-from .forms import KIND_LABELS, ROLE_LABELS, InviteForm, ReferenceForm
+from .forms import KIND_LABELS, ROLE_LABELS, InviteForm, ReferenceForm, RoleMappingForm
 from .models import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -158,3 +158,40 @@ def reference_edit(kind: str, ref_id: int | None):
             return redirect(url_for("admin.reference_list"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/reference_edit.html", form=form, kind=kind, item=item, locales=LOCALES.values()), status
+
+
+@bp.route("/municipal-login", methods=["GET", "POST"])
+@roles_required("admin")
+def role_mappings():
+    """Which groups at the municipal login service give which role in Voice."""
+    from . import oidc
+
+    db = get_session()
+    form = RoleMappingForm() if request.method == "POST" else RoleMappingForm(formdata=None)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            mapping = oidc.save_mapping(session=db, group=form.group.data, role=form.role.data)
+        except oidc.MappingError:
+            form.group.errors = [gettext("Write the name of the group, as the login service sends it.")]
+        else:
+            audit.record("oidc_mapping_saved", "oidc_role_mapping", mapping.id, {"group": mapping.group, "role": mapping.role})
+            return redirect(url_for("admin.role_mappings"))
+    settings = current_app.config.get("OIDC_SETTINGS")
+    return render_template("admin/role_mappings.html", form=form, mappings=oidc.mappings(session=db),
+                           from_environment=sorted((settings.role_map if settings else {}).items()),
+                           configured=settings is not None, role_labels=ROLE_LABELS, action_form=FlaskForm(),
+                           ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/municipal-login/<id:mapping_id>/remove", methods=["POST"])
+@roles_required("admin")
+def remove_role_mapping(mapping_id: int):
+    from . import oidc
+
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    removed = oidc.remove_mapping(session=get_session(), mapping_id=mapping_id)
+    if removed is None:
+        abort(404)
+    audit.record("oidc_mapping_removed", "oidc_role_mapping", mapping_id, {"group": removed.group})
+    return redirect(url_for("admin.role_mappings"))

@@ -61,6 +61,8 @@ ACTION_NAMES = {
     "oidc_role_lost": N_("Municipal account without a role: account closed"),
     "account_created_oidc": N_("Account made at the first municipal login"),
     "oidc_backchannel_logout": N_("Logged out by the municipal login service"),
+    "oidc_mapping_saved": N_("Municipal login group given a role"),
+    "oidc_mapping_removed": N_("Municipal login group no longer gives a role"),
     "story_rejected": N_("Story rejected"),
     "theme_created": N_("Theme made"),
     "theme_changed": N_("Theme changed"),

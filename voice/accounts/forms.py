@@ -73,6 +73,14 @@ class InviteForm(VoiceForm):
     handles_concerns = BooleanField(_l("May see stories marked as a serious concern for a child"))
 
 
+class RoleMappingForm(VoiceForm):
+    group = LineField(_l("Group at the municipal login service"), filters=[strip_text],
+                      validators=[InputRequired(message=_l("Write the name of the group, as the login service sends it.")),
+                                  Length(max=255)])
+    role = SelectField(_l("Role in Voice"), choices=[(r, ROLE_LABELS[r]) for r in ROLES],
+                       validators=[InputRequired(message=_l("Choose a role."))])
+
+
 class ReferenceFormBase(VoiceForm):
     slug = LineField(_l("Short name in addresses and exports"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a short name.")), Length(max=60), Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message=_l("Use small letters a-z, digits and dashes only."))])
     name = LineField(_l("Name (source text, translated through the catalogs)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter a name.")), Length(max=160)])

@@ -112,6 +112,18 @@ class UserSession(SQLModel, table=True):
     oidc_sid: str | None = Field(default=None, max_length=255, index=True)
 
 
+class OidcRoleMapping(SQLModel, table=True):
+    """An admin's rule: people in this group at the municipality's login service get this role
+    (voice/accounts/oidc.py; OIDC_ROLE_MAP gives the ones set by the environment)."""
+
+    __tablename__ = "oidc_role_mapping"
+    __table_args__ = (one_of("role", ROLES, table="oidc_role_mapping"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group: str = Field(max_length=255, unique=True)
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class LoginAttempt(SQLModel, table=True):
     """A login half done: the password was right, the authenticator code is still to come.
 

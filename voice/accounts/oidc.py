@@ -7,12 +7,12 @@ module only reads the checked claims. Plain functions; no Flask.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session, select
 
-from .models import ROLES, User, UserSession
+from .models import ROLES, OidcRoleMapping, User, UserSession
 
 # The strongest role wins when a person is in several groups.
 ROLE_ORDER = ("admin", "moderator", "partner")
@@ -40,6 +40,40 @@ def parse_role_map(text: str) -> dict[str, str]:
     mapping = json.loads(text or "{}")
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and v in ROLES for k, v in mapping.items()):
         raise ValueError("OIDC_ROLE_MAP must be a JSON object of group names to " + ", ".join(ROLES))
+    return mapping
+
+
+def mappings(*, session: Session) -> list[OidcRoleMapping]:
+    return list(session.exec(select(OidcRoleMapping).order_by(OidcRoleMapping.group)))
+
+
+def with_admins_map(settings: Settings, *, session: Session) -> Settings:
+    """The settings with the admin's mappings added to (and winning over) OIDC_ROLE_MAP."""
+    return replace(settings, role_map={**settings.role_map, **{m.group: m.role for m in mappings(session=session)}})
+
+
+class MappingError(ValueError):
+    """A mapping that cannot be saved (the message is a code for the form)."""
+
+
+def save_mapping(*, session: Session, group: str, role: str) -> OidcRoleMapping:
+    group = group.strip()
+    if not group:
+        raise MappingError("group_required")
+    if role not in ROLES:
+        raise MappingError("unknown_role")
+    mapping = session.exec(select(OidcRoleMapping).where(OidcRoleMapping.group == group)).first()
+    mapping = mapping or OidcRoleMapping(group=group, role=role)
+    mapping.role = role
+    session.add(mapping)
+    session.flush()
+    return mapping
+
+
+def remove_mapping(*, session: Session, mapping_id: int) -> OidcRoleMapping | None:
+    mapping = session.get(OidcRoleMapping, mapping_id)
+    if mapping is not None:
+        session.delete(mapping)
     return mapping
 
 

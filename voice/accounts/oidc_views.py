@@ -108,7 +108,8 @@ def callback():
     claims = dict(token.get("userinfo") or {})
     db, now = get_session(), clock().now()
     try:
-        user, created = oidc.sign_in(session=db, claims=claims, settings=current_app.config["OIDC_SETTINGS"], now=now)
+        settings = oidc.with_admins_map(current_app.config["OIDC_SETTINGS"], session=db)
+        user, created = oidc.sign_in(session=db, claims=claims, settings=settings, now=now)
     except oidc.SignInRefused as refused:
         if refused.code == "no_role" and refused.user is not None:
             user_id = refused.user.id
