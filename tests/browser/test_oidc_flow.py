@@ -33,18 +33,23 @@ def oidc_live(request, tmp_path_factory, oidc_provider_factory):  # noqa: F811
     return live, provider
 
 
+def _sign_in(page, live, provider, email, password):
+    """From Voice's login page through the provider's own form, back to Voice's staff home."""
+    page.goto("/staff/login?lang=en")
+    page.get_by_role("link", name="Log in with your municipal account").click()
+    page.wait_for_url(f"{provider.issuer}/**")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live['url']}/moderation/**")
+
+
 @pytest.mark.parametrize("mode", list(JS_MODES))
 def test_a_moderator_signs_in_with_the_municipal_login_and_out_of_both(browser, oidc_live, mode):
     live, provider = oidc_live
     context, page = _new_page(browser, live["url"], javascript=JS_MODES[mode])
     try:
-        page.goto("/staff/login?lang=en")
-        page.get_by_role("link", name="Log in with your municipal account").click()
-        page.wait_for_url(f"{provider.issuer}/**")
-        page.fill("input[name=login]", "bob@trondheim.kommune.no")
-        page.fill("input[name=password]", "bob-pass")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live['url']}/moderation/**")
+        _sign_in(page, live, provider, "bob@trondheim.kommune.no", "bob-pass")
         expect(page.locator("h1")).to_have_text("Stories to read")
 
         page.get_by_role("button", name="Log out").click()
@@ -66,13 +71,7 @@ def test_signing_out_at_the_provider_ends_the_voice_session_too(browser, oidc_li
     live, provider = oidc_live
     context, page = _new_page(browser, live["url"], javascript=True)
     try:
-        page.goto("/staff/login?lang=en")
-        page.get_by_role("link", name="Log in with your municipal account").click()
-        page.wait_for_url(f"{provider.issuer}/**")
-        page.fill("input[name=login]", "alice@trondheim.kommune.no")
-        page.fill("input[name=password]", "alice-pass")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live['url']}/moderation/**")
+        _sign_in(page, live, provider, "alice@trondheim.kommune.no", "alice-pass")
         end_session = requests.get(f"{provider.issuer}/.well-known/openid-configuration", timeout=5).json()["end_session_endpoint"]
         page.goto(end_session)  # at the provider, not through Voice
         page.get_by_role("button", name="Yes, sign me out").click()

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from .models import ROLES, OidcRoleMapping, User, UserSession
+from .service import end_selected_sessions
 
 # The strongest role wins when a person is in several groups.
 ROLE_ORDER = ("admin", "moderator", "partner")
@@ -158,9 +159,4 @@ def logged_out_by_provider(*, session: Session, issuer: str, claims: dict, now: 
         query = query.where(User.oidc_subject == str(claims["sub"]))
     else:
         raise ValueError("a logout token names a sid or a sub")
-    ended = 0
-    for record in session.exec(query):
-        record.ended_at = now
-        session.add(record)
-        ended += 1
-    return ended
+    return end_selected_sessions(session=session, query=query, now=now)

@@ -127,6 +127,11 @@ def end_sessions(*, session: Session, user: User, now: datetime, except_token: s
     query = select(UserSession).where(UserSession.user_id == user.id, col(UserSession.ended_at).is_(None))
     if except_token:
         query = query.where(UserSession.token_hash != sha256(except_token))
+    return end_selected_sessions(session=session, query=query, now=now)
+
+
+def end_selected_sessions(*, session: Session, query, now: datetime) -> int:
+    """End every session ``query`` (a select of UserSession) finds; returns how many."""
     ended = 0
     for record in session.exec(query):
         record.ended_at = now
