@@ -75,6 +75,17 @@ class OIDCProvider:
         if not 200 <= status < 300:
             raise RuntimeError(f"POST /test/tamper {mode!r}: HTTP {status} {body.decode(errors='replace')}")
 
+    def rotate_keys(self) -> None:
+        """The provider signs with a new key from now on, and its JWKS lists both."""
+        request = urllib.request.Request(f"{self.issuer}/test/rotate", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200, response.read()
+
+    def jwks_fetches(self) -> int:
+        """How many times the provider's JWKS was read."""
+        with urllib.request.urlopen(f"{self.issuer}/test/stats", timeout=5) as response:
+            return json.loads(response.read())["jwks_fetches"]
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 

@@ -18,7 +18,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from sqlmodel import select
 
+from voice.reference.models import Service
 from voice.sample import load_sample_data
 
 from .test_experiences import FORM, valid_form
@@ -94,6 +96,15 @@ def test_every_page_passes_the_nu_html_checker(app, client, post, db, staff, tmp
     staff("admin")
     for lang in ("nb", "ar"):
         for url, html in _crawl(client, lang, ["/staff/", "/moderation/", "/admin/accounts", "/organise/"]).items():
+            pages.setdefault(f"{lang}:{url}", html)
+    # One who answers for a service: their list and a story's answer page.
+    logout = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/staff/").get_data(as_text=True)).group(1)
+    client.post("/staff/logout", data={"csrf_token": logout})
+    staff("responder", service_id=db.exec(select(Service).where(Service.slug == "nav")).one().id)
+    for lang in ("nb", "ar"):
+        answering = _crawl(client, lang, ["/answers/"])
+        assert any(url.startswith("/answers/") and url != "/answers/" for url in answering), sorted(answering)
+        for url, html in answering.items():
             pages.setdefault(f"{lang}:{url}", html)
     assert len(pages) >= 40, sorted(pages)
     files = {}

@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 
 from voice import create_app
 from voice.accounts.models import AuditEntry, User, UserSession
+from voice.reference.models import Service
+from voice.reference.service import seed_reference_data
 
 from .conftest import empty_database, test_config
 from .oidc_provider import oidc_provider, oidc_provider_factory  # noqa: F401
@@ -34,6 +36,9 @@ def make_app(database_url, provider, **extra):
 def oidc_app(database_url, oidc_provider):  # noqa: F811
     app = make_app(database_url, oidc_provider)
     empty_database(app.extensions["voice_engine"])
+    with Session(app.extensions["voice_engine"]) as db:
+        seed_reference_data(session=db)
+        db.commit()
     yield app
     empty_database(app.extensions["voice_engine"])
 
@@ -225,3 +230,48 @@ def test_the_admin_maps_a_group_to_a_role_and_takes_it_back(oidc_app, oidc_provi
         assert refused.status_code == 403 and user_of(oidc_app, BOB).is_active is False
     finally:
         oidc_provider.set_groups(BOB, ["voice-moderators"])
+
+
+def test_the_admin_maps_a_group_to_answering_for_one_service(oidc_app, oidc_provider):  # noqa: F811
+    admin = Browser(oidc_app, oidc_provider)
+    admin.sign_in(ALICE)
+    page = admin.voice.get("/admin/municipal-login?lang=en").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    typed = {"csrf_token": token, "group": "nav-svar", "role": "responder", "service": ""}
+    missing = admin.voice.post("/admin/municipal-login?lang=en", data=typed)
+    text = unescape(missing.get_data(as_text=True))
+    assert missing.status_code == 400 and "Choose the service this person answers for." in text and 'value="nav-svar"' in text
+    assert admin.voice.post("/admin/municipal-login", data=typed | {"service": "nav"}).status_code == 302
+    listed = admin.voice.get("/admin/municipal-login?lang=en").get_data(as_text=True)
+    assert "Answers for a service: NAV (labour and welfare)" in listed
+    oidc_provider.set_groups(BOB, ["nav-svar"])
+    try:
+        answered, _ = Browser(oidc_app, oidc_provider).sign_in(BOB)
+        assert answered.status_code == 302 and answered.headers["Location"].endswith("/answers/")
+        bob = user_of(oidc_app, BOB)
+        with Session(oidc_app.extensions["voice_engine"]) as db:
+            nav = db.exec(select(Service).where(Service.slug == "nav")).one()
+        assert (bob.role, bob.service_id) == ("responder", nav.id)
+    finally:
+        oidc_provider.set_groups(BOB, ["voice-moderators"])
+    again, _ = Browser(oidc_app, oidc_provider).sign_in(BOB)
+    assert again.status_code == 302 and (user_of(oidc_app, BOB).role, user_of(oidc_app, BOB).service_id) == ("moderator", None)
+
+
+def test_a_token_signed_with_a_new_key_makes_voice_read_the_jwks_again(database_url, oidc_provider_factory):  # noqa: F811
+    provider = oidc_provider_factory([CALLBACK], ["http://localhost/staff/login"])  # its own: it will rotate
+    app = make_app(database_url, provider)
+    empty_database(app.extensions["voice_engine"])
+    try:
+        assert Browser(app, provider).sign_in(ALICE)[0].status_code == 302
+        fetched = provider.jwks_fetches()
+        assert fetched >= 1
+        assert Browser(app, provider).sign_in(ALICE)[0].status_code == 302
+        assert provider.jwks_fetches() == fetched  # the key set is kept, not read at every sign-in
+        provider.rotate_keys()
+        answer, _ = Browser(app, provider).sign_in(ALICE)
+        assert answer.status_code == 302 and answer.headers["Location"].endswith("/moderation/")
+        assert provider.jwks_fetches() == fetched + 1  # the unknown key id made Voice read it once more
+        assert not entries(app, "oidc_failed")
+    finally:
+        empty_database(app.extensions["voice_engine"])

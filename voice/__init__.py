@@ -76,13 +76,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .experiences.public_views import bp as stories_bp
     from .experiences.views import bp as experiences_bp
     from .figures.views import bp as figures_bp
+    from .moderation.answer_views import bp as answers_bp
     from .moderation.views import bp as moderation_bp
     from .themes.staff_views import bp as staff_themes_bp
     from .themes.views import bp as themes_bp
 
     oidc_views.init_app(app)  # the municipal login, when OIDC_ISSUER is set
     for blueprint in (core_bp, experiences_bp, stories_bp, accounts_bp, moderation_bp, admin_bp, cocreation_bp,
-                      organise_bp, figures_bp, themes_bp, staff_themes_bp):
+                      organise_bp, figures_bp, themes_bp, staff_themes_bp, answers_bp):
         app.register_blueprint(blueprint)
 
     templating.init_app(app)

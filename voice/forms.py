@@ -6,7 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .form_messages import FORM_MESSAGES
@@ -91,6 +91,21 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
+class Required(InputRequired):
+    """WTForms' InputRequired looks at what was sent, before the filters: a text of spaces
+    passes it, and ``strip_text`` then leaves an empty answer. This also refuses a text that is
+    empty once stripped, with the same message (every field a person fills in words its own;
+    WTForms' catalogs translate the default, used only on hidden fields)."""
+
+    default_message = "This field is required."
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message or field.gettext(self.default_message))
+
+
 class ContactFieldsMixin:
     """Optional phone and e-mail fields: checked, then stored in one normal form
     (E.164 phone numbers, lower-case e-mail) so duplicates can be recognised."""
@@ -114,5 +129,5 @@ class PurposeForm(VoiceForm):
     """Why someone takes personal data out of Voice: asked before every download, and logged."""
 
     purpose = LineField(_l("Why do you need this?"), filters=[strip_text], validators=[
-        InputRequired(message=_l("Write why you need it. It is logged.")),
+        Required(message=_l("Write why you need it. It is logged.")),
         Length(min=5, max=300, message=_l("Write at least a few words, at most 300 characters."))])

@@ -91,3 +91,30 @@ def test_signing_out_at_the_provider_ends_the_voice_session_too(browser, oidc_li
                 assert db.exec(select(AuditEntry).where(AuditEntry.action == "oidc_backchannel_logout")).all()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang,button,refused,back", [
+    ("nb", "Logg inn med kommunekontoen din", "Du ble ikke logget inn", "Tilbake til innloggingssiden"),
+    ("ar", "سجّل الدخول بحساب البلدية الخاص بك", "لم يتم تسجيل دخولك", "العودة إلى صفحة تسجيل الدخول"),
+])
+def test_the_municipal_login_speaks_the_staff_members_language(browser, oidc_live, lang, button, refused, back):
+    """The login page's button and a refused sign-in (a callback whose state Voice never gave)
+    in Norwegian and in Arabic, right to left; screenshots at phone size."""
+    from .conftest import SCREENSHOT_DIR
+
+    live, _provider = oidc_live
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    context, page = _new_page(browser, live["url"], javascript=True)
+    try:
+        page.goto(f"/staff/login?lang={lang}")
+        expect(page.get_by_role("link", name=button)).to_be_visible()
+        page.screenshot(path=str(SCREENSHOT_DIR / f"municipal-login-{lang}.png"), full_page=True)
+        answer = page.goto("/staff/login/municipal/callback?state=never-given&code=x")
+        assert answer.status == 400
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+        expect(page.locator("main h1")).to_have_text(refused)
+        expect(page.get_by_role("link", name=back)).to_be_visible()  # and a way to try again
+        page.screenshot(path=str(SCREENSHOT_DIR / f"municipal-login-refused-{lang}.png"), full_page=True)
+    finally:
+        context.close()

@@ -30,9 +30,18 @@ const users = {
 };
 const bySub = (sub) => Object.entries(users).find(([, u]) => u.sub === sub);
 
-// An RS256 signing key made at each start.
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+// An RS256 signing key made at each start, and the one it is rotated to (POST /test/rotate):
+// from then on the JWKS lists both and every ID token is signed with the new one, under a key
+// id the relying party has not seen, as when a real provider rotates its keys.
+const rsaKey = () => ({
+  ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+  kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig',
+});
+const signingKey = rsaKey();
+const nextKey = rsaKey();
+const publicPart = ({ kty, n, e, kid, alg, use }) => ({ kty, n, e, kid, alg, use });
+let rotated = false;
+let jwksFetches = 0;
 
 const client = {
   client_id: env.OIDC_CLIENT_ID || 'voice',
@@ -124,17 +133,28 @@ async function tamperIdToken(idToken, mode) {
   if (mode === 'expired') { claims.exp -= 3600; claims.iat -= 3600; }
   if (mode === 'nonce') claims.nonce = b64url(randomBytes(16));
   // Re-signed with the provider's own key: same header (alg RS256, same kid), so only the claim is wrong.
-  return new SignJWT(claims).setProtectedHeader(decodeProtectedHeader(idToken)).sign(await importJWK(signingKey, 'RS256'));
+  const header = decodeProtectedHeader(idToken);
+  const key = header.kid === nextKey.kid ? nextKey : signingKey;
+  return new SignJWT(claims).setProtectedHeader(header).sign(await importJWK(key, 'RS256'));
+}
+
+async function resignWithNextKey(idToken) {
+  const header = { ...decodeProtectedHeader(idToken), kid: nextKey.kid };
+  return new SignJWT(decodeJwt(idToken)).setProtectedHeader(header).sign(await importJWK(nextKey, 'RS256'));
 }
 
 provider.use(async (ctx, next) => {
   await next();
-  if (tamperMode === 'none' || ctx.path !== tokenPath || ctx.status !== 200) return;
+  if ((tamperMode === 'none' && !rotated) || ctx.path !== tokenPath || ctx.status !== 200) return;
   const body = ctx.body;
   if (!body || typeof body !== 'object' || Buffer.isBuffer(body) || typeof body.id_token !== 'string') return;
-  const mode = tamperMode;
-  tamperMode = 'none';
-  ctx.body = { ...body, id_token: await tamperIdToken(body.id_token, mode) };
+  let idToken = rotated ? await resignWithNextKey(body.id_token) : body.id_token;
+  if (tamperMode !== 'none') {
+    const mode = tamperMode;
+    tamperMode = 'none';
+    idToken = await tamperIdToken(idToken, mode);
+  }
+  ctx.body = { ...body, id_token: idToken };
 });
 
 provider.on('backchannel.error', (ctx, err) => console.error('backchannel logout failed:', err.message));
@@ -187,9 +207,15 @@ async function interaction(req, res, uid) {
 }
 
 // Dev-only: GET /test/health, POST /test/users/<email>/groups with a JSON array,
-// POST /test/tamper with {"mode": "none" | "signature" | "audience" | "expired" | "nonce"}.
+// POST /test/tamper with {"mode": "none" | "signature" | "audience" | "expired" | "nonce"},
+// POST /test/rotate (the signing key changes), GET /test/stats (how often the JWKS was read).
 async function testEndpoint(req, res, path) {
   if (path === '/test/health') return send(res, 200, '{"ok":true}', 'application/json');
+  if (path === '/test/stats') return send(res, 200, JSON.stringify({ jwks_fetches: jwksFetches, rotated }), 'application/json');
+  if (path === '/test/rotate' && req.method === 'POST') {
+    rotated = true;
+    return send(res, 200, JSON.stringify({ kid: nextKey.kid }), 'application/json');
+  }
   if (path === '/test/tamper' && req.method === 'POST') {
     let mode;
     try { mode = JSON.parse(await readBody(req))?.mode; } catch { mode = null; }
@@ -212,9 +238,17 @@ async function testEndpoint(req, res, path) {
 }
 
 const oidc = provider.callback();
+const jwksPath = provider.pathFor('jwks');
 const server = createServer(async (req, res) => {
   const path = new URL(req.url, issuer).pathname;
   try {
+    if (path === jwksPath) {
+      jwksFetches += 1;
+      if (rotated) {
+        const keys = [publicPart(signingKey), publicPart(nextKey)];
+        return send(res, 200, JSON.stringify({ keys }), 'application/jwk-set+json; charset=utf-8');
+      }
+    }
     const uid = path.match(/^\/interaction\/([^/]+)$/)?.[1];
     if (uid) return await interaction(req, res, uid);
     if (path.startsWith('/test/')) return await testEndpoint(req, res, path);

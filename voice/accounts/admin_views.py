@@ -9,7 +9,7 @@ from ..locales import LOCALES
 from ..reference import service as reference
 from ..reference.models import Area, Service
 from ..web import audit
-from ..web.context import clock, links, locale_code, reference_names
+from ..web.context import clock, links, locale_code, reference_choices, reference_names
 from ..web.db import get_session
 from ..web.login import roles_required
 from ..web.routing import page_arg
@@ -21,42 +21,53 @@ from .models import User
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+def _with_services(form):
+    """The service choice on the invitation and the group mapping forms."""
+    form.service.choices = [("", "")] + reference_choices(Service)
+    return form
+
+
+def _service_id(slug: str) -> int | None:
+    found = reference.by_slugs(Service, [slug], session=get_session()) if slug else []
+    return found[0].id if found else None
+
+
+def _accounts_page(form, status=200):
+    db = get_session()
+    return render_template(
+        "admin/accounts.html", users=service.list_users(session=db), form=form, action_form=FlaskForm(),
+        role_labels=ROLE_LABELS, kind_labels=KIND_LABELS,
+        services={s.id: s for s in reference.all_rows(Service, session=db)},
+    ), status
+
+
 @bp.route("/accounts")
 @roles_required("admin")
 def accounts():
-    db = get_session()
-    return render_template(
-        "admin/accounts.html",
-        users=service.list_users(session=db),
-        form=InviteForm(formdata=None),
-        action_form=FlaskForm(),
-        role_labels=ROLE_LABELS,
-        kind_labels=KIND_LABELS,
-    )
+    return _accounts_page(_with_services(InviteForm(formdata=None)))
 
 
 @bp.route("/accounts/invite", methods=["POST"])
 @roles_required("admin")
 def invite():
     db = get_session()
-    form = InviteForm()
+    form = _with_services(InviteForm())
     if form.validate_on_submit():
+        service_id = _service_id(form.service.data) if form.role.data == "responder" else None
         try:
             link = service.invite(
                 session=db, admin=g.account, email=form.email.data, role=form.role.data,
                 role_label=str(ROLE_LABELS[form.role.data]), display_name=form.display_name.data,
                 organisation=form.organisation.data or None, organisation_kind=form.organisation_kind.data or None,
-                links=links(), now=clock().now(), locale=locale_code(),
+                links=links(), now=clock().now(), locale=locale_code(), service_id=service_id,
             )
         except service.AccountExists:
             form.email.errors = [gettext("There is already an account with this e-mail address.")]
         else:
-            audit.record("account_invited", "email", form.email.data, {"role": form.role.data})
+            audit.record("account_invited", "email", form.email.data,
+                         {"role": form.role.data, **({"service": form.service.data} if service_id else {})})
             return render_template("admin/link_created.html", link=link, email=form.email.data, purpose="invite")
-    return render_template(
-        "admin/accounts.html", users=service.list_users(session=db), form=form, action_form=FlaskForm(),
-        role_labels=ROLE_LABELS, kind_labels=KIND_LABELS,
-    ), 400
+    return _accounts_page(form, 400)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -167,19 +178,24 @@ def role_mappings():
     from . import oidc
 
     db = get_session()
-    form = RoleMappingForm() if request.method == "POST" else RoleMappingForm(formdata=None)
+    form = _with_services(RoleMappingForm() if request.method == "POST" else RoleMappingForm(formdata=None))
     if request.method == "POST" and form.validate_on_submit():
         try:
-            mapping = oidc.save_mapping(session=db, group=form.group.data, role=form.role.data)
+            mapping = oidc.save_mapping(session=db, group=form.group.data, role=form.role.data,
+                                        service_id=_service_id(form.service.data))
         except oidc.MappingError:
             form.group.errors = [gettext("Write the name of the group, as the login service sends it.")]
         else:
-            audit.record("oidc_mapping_saved", "oidc_role_mapping", mapping.id, {"group": mapping.group, "role": mapping.role})
+            audit.record("oidc_mapping_saved", "oidc_role_mapping", mapping.id,
+                         {"group": mapping.group, "role": mapping.role,
+                          **({"service": form.service.data} if mapping.service_id else {})})
             return redirect(url_for("admin.role_mappings"))
     settings = current_app.config.get("OIDC_SETTINGS")
     return render_template("admin/role_mappings.html", form=form, mappings=oidc.mappings(session=db),
-                           from_environment=sorted((settings.role_map if settings else {}).items()),
+                           from_environment=[(group, *oidc.split_role(value)) for group, value
+                                             in sorted((settings.role_map if settings else {}).items())],
                            configured=settings is not None, role_labels=ROLE_LABELS, action_form=FlaskForm(),
+                           services={s.id: s for s in reference.all_rows(Service, session=db)},
                            ), 400 if request.method == "POST" else 200
 
 

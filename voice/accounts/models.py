@@ -3,16 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
 from ..db import UTCDateTime, one_of, utcnow
 from ..locales import N_
 
-ROLES = ("moderator", "partner", "admin")
+ROLES = ("moderator", "partner", "admin", "responder")
 # Staff of the municipality: they read, moderate, answer and export.
 STAFF_ROLES = ("moderator", "admin")
-# Everyone with an account may organise co-creation sessions.
-ORGANISER_ROLES = ROLES
+# A responder answers published stories in the name of one service (``User.service_id``):
+# someone at Nav or the school office who reads what families wrote about them and answers,
+# but does not moderate. Their answers are checked like everyone's (voice/moderation/service.py).
+ANSWERING_ROLES = STAFF_ROLES + ("responder",)
+# Partners and staff may organise co-creation sessions.
+ORGANISER_ROLES = ("moderator", "partner", "admin")
 # Roles that must use a second factor (SECURITY.md 3): everyone, partners too, since
 # organisers see the phone numbers and e-mail addresses of those who sign up.
 SECOND_FACTOR_ROLES = ROLES
@@ -31,6 +36,11 @@ PARTNER_KIND_NAMES = {
 INVITATION_PURPOSES = ("invite", "reset")
 
 
+def responder_has_service(table: str) -> CheckConstraint:
+    """A responder answers for one service: the row names it."""
+    return CheckConstraint("role <> 'responder' OR service_id IS NOT NULL", name=f"ck_{table}_responder_service")
+
+
 class User(SQLModel, table=True):
     """An account. Who may do what is written here once; views, services and
     templates ask the account (``user.may_moderate``), never compare roles."""
@@ -39,11 +49,14 @@ class User(SQLModel, table=True):
     __table_args__ = (
         one_of("role", ROLES, table="user_account"),
         one_of("organisation_kind", PARTNER_KINDS, table="user_account", nullable=True),
+        responder_has_service("user_account"),
     )
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)  # stored lower-case
     display_name: str = Field(max_length=120)
     role: str = Field(max_length=16)
+    # The service a responder answers for (None for every other role).
+    service_id: int | None = Field(default=None, foreign_key="service.id", ondelete="RESTRICT")
     password_hash: str | None = Field(default=None, max_length=255)
     totp_secret: str | None = Field(default=None, max_length=64)
     totp_enabled: bool = Field(default=False)
@@ -81,10 +94,31 @@ class User(SQLModel, table=True):
     def is_partner(self) -> bool:
         return self.role == "partner"
 
+    @property
+    def is_responder(self) -> bool:
+        return self.role == "responder"
+
     # What staff do: read and moderate stories, answer as a service, export.
     may_moderate = is_staff
-    may_answer = is_staff
     may_export = is_staff
+
+    @property
+    def home_endpoint(self) -> str:
+        """Where a login lands: the stories to read, the stories to answer, or the own page."""
+        if self.may_moderate:
+            return "moderation.queue"
+        return "answers.index" if self.is_responder else "accounts.home"
+
+    @property
+    def may_answer(self) -> bool:
+        return self.role in ANSWERING_ROLES
+
+    def answers_for(self, service_id: int | None) -> bool:
+        """Whether this account may answer in the name of this service: staff for any, a
+        responder for their own."""
+        if self.is_staff:
+            return True
+        return self.is_responder and service_id is not None and service_id == self.service_id
 
     @property
     def may_organise(self) -> bool:
@@ -117,10 +151,11 @@ class OidcRoleMapping(SQLModel, table=True):
     (voice/accounts/oidc.py; OIDC_ROLE_MAP gives the ones set by the environment)."""
 
     __tablename__ = "oidc_role_mapping"
-    __table_args__ = (one_of("role", ROLES, table="oidc_role_mapping"),)
+    __table_args__ = (one_of("role", ROLES, table="oidc_role_mapping"), responder_has_service("oidc_role_mapping"))
     id: int | None = Field(default=None, primary_key=True)
     group: str = Field(max_length=255, unique=True)
     role: str = Field(max_length=16)
+    service_id: int | None = Field(default=None, foreign_key="service.id", ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -150,6 +185,7 @@ class Invitation(SQLModel, table=True):
         one_of("purpose", INVITATION_PURPOSES, table="invitation"),
         one_of("role", ROLES, table="invitation"),
         one_of("organisation_kind", PARTNER_KINDS, table="invitation", nullable=True),
+        responder_has_service("invitation"),
     )
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
@@ -159,6 +195,7 @@ class Invitation(SQLModel, table=True):
     display_name: str = Field(default="", max_length=120)
     organisation: str | None = Field(default=None, max_length=160)
     organisation_kind: str | None = Field(default=None, max_length=16)
+    service_id: int | None = Field(default=None, foreign_key="service.id", ondelete="CASCADE")
     user_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="CASCADE")
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -12,11 +12,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from ..reference.models import Service
 from .models import ROLES, OidcRoleMapping, User, UserSession
 from .service import end_selected_sessions
 
 # The strongest role wins when a person is in several groups.
-ROLE_ORDER = ("admin", "moderator", "partner")
+ROLE_ORDER = ("admin", "moderator", "responder", "partner")
 MFA_METHODS = frozenset({"mfa", "otp", "hwk", "swk", "sms", "fido", "face", "fpt"})
 
 
@@ -31,16 +32,31 @@ class SignInRefused(Exception):
 @dataclass(frozen=True)
 class Settings:
     issuer: str
-    role_map: dict[str, str]  # group or role claim value -> Voice role
+    role_map: dict[str, str]  # group or role claim value -> Voice role ("responder:<service slug>")
     groups_claim: str = "groups"
     require_mfa: bool = False
+
+
+def split_role(value: str) -> tuple[str, str | None]:
+    """A role map's value: ``"moderator"``, or ``"responder:nav"`` for one who answers for the
+    service with that short name."""
+    role, _, slug = value.partition(":")
+    return role, slug or None
+
+
+def _valid_role(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    role, slug = split_role(value)
+    return role in ROLES and (slug is not None) == (role == "responder")
 
 
 def parse_role_map(text: str) -> dict[str, str]:
     """OIDC_ROLE_MAP: a JSON object of the provider's group names to Voice roles."""
     mapping = json.loads(text or "{}")
-    if not isinstance(mapping, dict) or not all(isinstance(k, str) and v in ROLES for k, v in mapping.items()):
-        raise ValueError("OIDC_ROLE_MAP must be a JSON object of group names to " + ", ".join(ROLES))
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and _valid_role(v) for k, v in mapping.items()):
+        raise ValueError("OIDC_ROLE_MAP must be a JSON object of group names to " + ", ".join(ROLES)
+                         + " (responder:<service short name> for one who answers for a service)")
     return mapping
 
 
@@ -50,22 +66,28 @@ def mappings(*, session: Session) -> list[OidcRoleMapping]:
 
 def with_admins_map(settings: Settings, *, session: Session) -> Settings:
     """The settings with the admin's mappings added to (and winning over) OIDC_ROLE_MAP."""
-    return replace(settings, role_map={**settings.role_map, **{m.group: m.role for m in mappings(session=session)}})
+    rows = session.exec(select(OidcRoleMapping, Service.slug).join(Service, Service.id == OidcRoleMapping.service_id,
+                                                                   isouter=True)).all()
+    admins = {m.group: f"{m.role}:{slug}" if m.role == "responder" else m.role for m, slug in rows}
+    return replace(settings, role_map={**settings.role_map, **admins})
 
 
 class MappingError(ValueError):
     """A mapping that cannot be saved (the message is a code for the form)."""
 
 
-def save_mapping(*, session: Session, group: str, role: str) -> OidcRoleMapping:
+def save_mapping(*, session: Session, group: str, role: str, service_id: int | None = None) -> OidcRoleMapping:
     group = group.strip()
     if not group:
         raise MappingError("group_required")
     if role not in ROLES:
         raise MappingError("unknown_role")
+    if role == "responder" and service_id is None:
+        raise MappingError("service_required")
     mapping = session.exec(select(OidcRoleMapping).where(OidcRoleMapping.group == group)).first()
     mapping = mapping or OidcRoleMapping(group=group, role=role)
     mapping.role = role
+    mapping.service_id = service_id if role == "responder" else None
     session.add(mapping)
     session.flush()
     return mapping
@@ -79,11 +101,13 @@ def remove_mapping(*, session: Session, mapping_id: int) -> OidcRoleMapping | No
 
 
 def role_for(claims: dict, settings: Settings) -> str | None:
+    """The strongest role the person's groups give (for a responder in several services'
+    groups, the first service by short name)."""
     values = claims.get(settings.groups_claim) or []
     if isinstance(values, str):
         values = [values]
-    roles = {settings.role_map[value] for value in values if value in settings.role_map}
-    return next((role for role in ROLE_ORDER if role in roles), None)
+    given = sorted({settings.role_map[value] for value in values if value in settings.role_map})
+    return next((value for role in ROLE_ORDER for value in given if split_role(value)[0] == role), None)
 
 
 def used_mfa(claims: dict) -> bool:
@@ -98,8 +122,12 @@ def sign_in(*, session: Session, claims: dict, settings: Settings, now: datetime
     these accounts: a person in a mapped group again is let in again."""
     subject = str(claims["sub"])
     user = session.exec(select(User).where(User.oidc_issuer == settings.issuer, User.oidc_subject == subject)).first()
-    role = role_for(claims, settings)
-    if role is None:
+    role, service_slug = split_role(role_for(claims, settings) or "")
+    service_id = None
+    if service_slug is not None:
+        service = session.exec(select(Service).where(Service.slug == service_slug, Service.is_active == True)).first()  # noqa: E712
+        service_id = service.id if service is not None else None
+    if role not in ROLES or (role == "responder" and service_id is None):
         raise SignInRefused("no_role", user)  # the caller closes the account (close_for_lost_role)
     if settings.require_mfa and not used_mfa(claims):
         raise SignInRefused("mfa_required", user)
@@ -111,7 +139,7 @@ def sign_in(*, session: Session, claims: dict, settings: Settings, now: datetime
             raise SignInRefused("email_taken", taken)
         user = User(email=email, display_name=str(claims.get("name") or email)[:120], role=role,
                     oidc_issuer=settings.issuer, oidc_subject=subject)
-    user.role, user.is_active = role, True
+    user.role, user.service_id, user.is_active = role, service_id, True
     user.email = email
     user.display_name = str(claims.get("name") or user.display_name)[:120]
     user.last_amr = ",".join(str(method) for method in claims.get("amr") or [])[:120]

@@ -124,7 +124,7 @@ def callback():
                            sid=claims.get("sid"))
     login_user(LoggedIn(user, session_token))
     audit.record("login", detail={"via": "oidc", "amr": user.last_amr, "acr": user.last_acr, "role": user.role}, actor=user)
-    return redirect(url_for("moderation.queue") if user.may_moderate else url_for("accounts.home"))
+    return redirect(url_for(user.home_endpoint))
 
 
 @bp.route("/logout")

@@ -237,7 +237,7 @@ def enrol_totp(*, session: Session, user: User, secret: str, code: str, now: dat
 
 def create_invitation(*, session: Session, created_by: User | None, purpose: str, email: str, role: str, now: datetime,
                       display_name: str = "", user: User | None = None, organisation: str | None = None,
-                      organisation_kind: str | None = None) -> str:
+                      organisation_kind: str | None = None, service_id: int | None = None) -> str:
     token = secrets.token_urlsafe(32)
     lifetime = INVITATION_LIFETIME if purpose == "invite" else RESET_LIFETIME
     session.add(
@@ -246,6 +246,7 @@ def create_invitation(*, session: Session, created_by: User | None, purpose: str
             display_name=display_name, user_id=user.id if user else None,
             created_by_id=created_by.id if created_by else None, created_at=now, expires_at=now + lifetime,
             organisation=organisation, organisation_kind=organisation_kind,
+            service_id=service_id if role == "responder" else None,
         )
     )
     session.flush()
@@ -254,14 +255,15 @@ def create_invitation(*, session: Session, created_by: User | None, purpose: str
 
 def invite(*, session: Session, admin: User, email: str, role: str, role_label: str, display_name: str,
            organisation: str | None, organisation_kind: str | None, links: LinkBuilder, now: datetime,
-           locale: str) -> str:
-    """Invite someone by e-mail (a single-use link for 72 hours); returns the link.
-    Raises AccountExists for an address that has an account."""
+           locale: str, service_id: int | None = None) -> str:
+    """Invite someone by e-mail (a single-use link for 72 hours); returns the link. A responder
+    is invited to answer for ``service_id``. Raises AccountExists for an address that has an
+    account."""
     if get_by_email(session=session, email=email):
         raise AccountExists
     token = create_invitation(
         session=session, created_by=admin, purpose="invite", email=email, role=role, now=now, display_name=display_name,
-        organisation=organisation, organisation_kind=organisation_kind,
+        organisation=organisation, organisation_kind=organisation_kind, service_id=service_id,
     )
     link = links("accounts.invitation_link", token=token)
     queue_mail(session=session, to=normalise_email(email), template="invitation", locale=locale,
@@ -305,7 +307,7 @@ def accept_invitation(*, session: Session, invitation: Invitation, password: str
     return create_user(
         session=session, email=invitation.email, display_name=display_name or invitation.display_name,
         role=invitation.role, password=password, hasher=hasher, organisation=invitation.organisation,
-        organisation_kind=invitation.organisation_kind,
+        organisation_kind=invitation.organisation_kind, service_id=invitation.service_id,
     )
 
 

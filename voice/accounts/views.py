@@ -63,7 +63,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    return url_for("moderation.queue") if user.may_moderate else url_for("accounts.home")
+    return url_for(user.home_endpoint)
 
 
 def _finish_login(user: User, next_url: str | None):

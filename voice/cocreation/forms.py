@@ -5,7 +5,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from ..forms import (
     USEFULNESS_CHOICES,
@@ -13,6 +13,7 @@ from ..forms import (
     ContactFieldsMixin,
     HoneypotField,
     LineField,
+    Required,
     VoiceForm,
     language_choices,
     strip_text,
@@ -37,19 +38,19 @@ def normalise_time(value: str | None) -> str | None:
 
 
 class SessionForm(VoiceForm):
-    title = LineField(_l("Title"), filters=[strip_text], validators=[InputRequired(message=_l("Write a title.")), Length(max=160)])
-    description = TextAreaField(_l("Description"), filters=[strip_text], validators=[InputRequired(message=_l("Write what will happen.")), Length(max=8000)])
+    title = LineField(_l("Title"), filters=[strip_text], validators=[Required(message=_l("Write a title.")), Length(max=160)])
+    description = TextAreaField(_l("Description"), filters=[strip_text], validators=[Required(message=_l("Write what will happen.")), Length(max=8000)])
     text_lang = SelectField(_l("Language of the title and description"), choices=language_choices)
     kind = SelectField(_l("Kind of session"), choices=[(k, KIND_LABELS[k]) for k in KINDS])
     area = SelectField(_l("Area"), validators=[Optional()])
-    venue = LineField(_l("Venue and address"), filters=[strip_text], validators=[InputRequired(message=_l("Write where it is.")), Length(max=300)])
-    day = DateField(_l("Date"), validators=[InputRequired(message=_l("Enter the date, for example 2027-03-14."))])
-    start_time = LineField(_l("Starts at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the start time, for example 17:30."))])
-    end_time = LineField(_l("Ends at (hh:mm)"), filters=[strip_text], validators=[InputRequired(message=_l("Enter the end time, for example 19:00."))])
-    repeat_weeks = IntegerField(_l("How many weeks in a row? (1 for a single session)"), default=1, validators=[InputRequired(message=_l("Enter a number from 1 to 26.")), NumberRange(min=1, max=26, message=_l("Enter a number from 1 to 26."))])
-    capacity = IntegerField(_l("Places (adults and children)"), validators=[InputRequired(message=_l("Enter how many can come.")), NumberRange(min=1, max=1000, message=_l("Enter a number from 1 to 1000."))])
+    venue = LineField(_l("Venue and address"), filters=[strip_text], validators=[Required(message=_l("Write where it is.")), Length(max=300)])
+    day = DateField(_l("Date"), validators=[Required(message=_l("Enter the date, for example 2027-03-14."))])
+    start_time = LineField(_l("Starts at (hh:mm)"), filters=[strip_text], validators=[Required(message=_l("Enter the start time, for example 17:30."))])
+    end_time = LineField(_l("Ends at (hh:mm)"), filters=[strip_text], validators=[Required(message=_l("Enter the end time, for example 19:00."))])
+    repeat_weeks = IntegerField(_l("How many weeks in a row? (1 for a single session)"), default=1, validators=[Required(message=_l("Enter a number from 1 to 26.")), NumberRange(min=1, max=26, message=_l("Enter a number from 1 to 26."))])
+    capacity = IntegerField(_l("Places (adults and children)"), validators=[Required(message=_l("Enter how many can come.")), NumberRange(min=1, max=1000, message=_l("Enter a number from 1 to 1000."))])
     max_per_signup = IntegerField(_l("Most persons in one sign-up (adults and children)"), default=6, filters=[lambda value: 6 if value is None else value], validators=[Optional(), NumberRange(min=1, max=50, message=_l("Enter how many one sign-up may bring, from 1 to 50."))])
-    languages = CheckboxListField(_l("Languages spoken"), choices=language_choices, validators=[InputRequired(message=_l("Choose at least one language."))])
+    languages = CheckboxListField(_l("Languages spoken"), choices=language_choices, validators=[Required(message=_l("Choose at least one language."))])
     interpreter = BooleanField(_l("Interpreter offered"))
     childcare = BooleanField(_l("Childcare offered"))
     step_free = BooleanField(_l("Step-free access"))
@@ -77,8 +78,8 @@ class SessionForm(VoiceForm):
 
 
 class SignupForm(ContactFieldsMixin, VoiceForm):
-    name = LineField(_l("Your name or a nickname"), filters=[strip_text], validators=[InputRequired(message=_l("Write a name or a nickname.")), Length(max=80)])
-    adults = IntegerField(_l("Adults"), default=1, validators=[InputRequired(message=_l("Enter how many adults are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
+    name = LineField(_l("Your name or a nickname"), filters=[strip_text], validators=[Required(message=_l("Write a name or a nickname.")), Length(max=80)])
+    adults = IntegerField(_l("Adults"), default=1, validators=[Required(message=_l("Enter how many adults are coming.")), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
     children = IntegerField(_l("Children (optional)"), default=0, filters=[lambda value: value or 0], validators=[Optional(), NumberRange(min=0, max=20, message=_l("Enter a number from 0 to 20."))])
     interpreter_lang = SelectField(_l("Do you need an interpreter? (optional)"), validators=[Optional()])
     needs_childcare = BooleanField(_l("We need childcare during the session"))
@@ -99,15 +100,15 @@ class SignupForm(ContactFieldsMixin, VoiceForm):
 
 
 class RateForm(VoiceForm):
-    usefulness = RadioField(_l("Was this session useful?"), choices=USEFULNESS_CHOICES, validators=[InputRequired(message=_l("Choose how useful the session was, or “I don't know”."))])
+    usefulness = RadioField(_l("Was this session useful?"), choices=USEFULNESS_CHOICES, validators=[Required(message=_l("Choose how useful the session was, or “I don't know”."))])
 
 
 class CancelSessionForm(VoiceForm):
-    reason = LineField(_l("Why is it cancelled?"), filters=[strip_text], validators=[InputRequired(message=_l("Write why the session is cancelled.")), Length(max=500)])
+    reason = LineField(_l("Why is it cancelled?"), filters=[strip_text], validators=[Required(message=_l("Write why the session is cancelled.")), Length(max=500)])
 
 
 class OutcomeForm(VoiceForm):
-    outcome = TextAreaField(_l("What we found together"), filters=[strip_text], validators=[InputRequired(message=_l("Write what came out of the session.")), Length(max=8000)])
+    outcome = TextAreaField(_l("What we found together"), filters=[strip_text], validators=[Required(message=_l("Write what came out of the session.")), Length(max=8000)])
 
 
 class FilterForm(VoiceForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..forms import (
     USEFULNESS_CHOICES,
@@ -12,6 +12,7 @@ from ..forms import (
     ContactFieldsMixin,
     HoneypotField,
     LineField,
+    Required,
     VoiceForm,
     story_language_choices,
     strip_text,
@@ -27,7 +28,7 @@ RECEIPT_MAX = 40
 class ExperienceForm(ContactFieldsMixin, VoiceForm):
     services = CheckboxListField(
         _l("Which service or services did you meet?"),
-        validators=[InputRequired(message=_l("Choose at least one service."))],
+        validators=[Required(message=_l("Choose at least one service."))],
     )
     area = SelectField(_l("Where do you live? (optional)"), validators=[Optional()])
     unit = SelectField(_l("Which school, kindergarten or office? (optional)"), validators=[Optional()])
@@ -35,7 +36,7 @@ class ExperienceForm(ContactFieldsMixin, VoiceForm):
     usefulness = RadioField(
         _l("Was the help useful?"),
         choices=USEFULNESS_CHOICES,
-        validators=[InputRequired(message=_l("Choose how useful the help was, or “I don't know”."))],
+        validators=[Required(message=_l("Choose how useful the help was, or “I don't know”."))],
     )
     listened = RadioField(_l("Did you feel listened to? (optional)"), choices=LISTENED_CHOICES, validators=[Optional()])
     services_explained = RadioField(
@@ -69,7 +70,7 @@ class ReceiptForm(VoiceForm):
     code = LineField(
         _l("Your receipt code"),
         filters=[strip_text],
-        validators=[InputRequired(message=_l("Enter your receipt code.")), Length(max=RECEIPT_MAX, message=_l("A receipt code has 16 letters and numbers."))],
+        validators=[Required(message=_l("Enter your receipt code.")), Length(max=RECEIPT_MAX, message=_l("A receipt code has 16 letters and numbers."))],
     )
 
 
@@ -77,7 +78,7 @@ class CodeByEmailForm(VoiceForm):
     """The family asks for its receipt code by e-mail (on the receipt page)."""
 
     email = LineField(_l("Your e-mail address"), filters=[strip_text], validators=[
-        InputRequired(message=_l("Write the e-mail address to send the code to.")), Length(max=254)])
+        Required(message=_l("Write the e-mail address to send the code to.")), Length(max=254)])
 
     def validate_email(self, field):
         try:
@@ -90,14 +91,14 @@ class FollowUpForm(ReceiptForm):
     text = TextAreaField(
         _l("What do you want to add?"),
         filters=[strip_text],
-        validators=[InputRequired(message=_l("Write what you want to add."))],
+        validators=[Required(message=_l("Write what you want to add."))],
     )
     lang = SelectField(_l("Which language did you write in?"), choices=story_language_choices)
 
     def __init__(self, *args, story_max: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.text.validators = [
-            InputRequired(message=_l("Write what you want to add.")),
+            Required(message=_l("Write what you want to add.")),
             Length(max=story_max, message=_l("Your story can be at most %(max)d characters. Please shorten it.", max=story_max)),
         ]
 
@@ -108,7 +109,7 @@ class DeleteForm(ReceiptForm):
 
 class ReportForm(VoiceForm):
     reason = RadioField(_l("What is wrong with this story?"), choices=[(r, REPORT_LABELS[r]) for r in REPORT_REASONS],
-                        validators=[InputRequired(message=_l("Choose what is wrong."))])
+                        validators=[Required(message=_l("Choose what is wrong."))])
     comment = TextAreaField(_l("Tell us more (optional)"), filters=[strip_text], validators=[Optional(), Length(max=500)])
     website = HoneypotField(_l("Leave this field empty"))
 
@@ -119,9 +120,9 @@ VERDICT_CHOICES = list(VERDICT_LABELS.items())
 class HelpedForm(ReceiptForm):
     """Did the change help? Sent with the code, like everything a family does with its story."""
 
-    answer = HiddenField(validators=[InputRequired()])
+    answer = HiddenField(validators=[Required()])
     verdict = RadioField(_l("Did the change help your family?"), choices=VERDICT_CHOICES,
-                         validators=[InputRequired(message=_l("Choose an answer."))])
+                         validators=[Required(message=_l("Choose an answer."))])
     text = TextAreaField(_l("Tell us more (optional)"), filters=[strip_text],
                          validators=[Optional(), Length(max=1000)])
     lang = SelectField(_l("Which language did you write in?"), choices=story_language_choices)

@@ -166,9 +166,12 @@ def trusted(*, session: Session, author: User, after: int) -> bool:
 def answer(*, session: Session, experience: Experience, moderator: User, service_id: int, text: str, change_status: str, lang: str,
            trust_after: int = 0) -> ServiceAnswer:
     """The service's answer, written by ``moderator``. A change claim waits for another moderator's
-    check; so does a plain answer unless the writer is ``trusted`` (``trust_after``)."""
+    check; so does a plain answer unless the writer is ``trusted`` (``trust_after``). A
+    responder answers only for their own service."""
     if change_status not in CHANGE_STATUSES:
         raise DecisionError("unknown_change")
+    if not moderator.answers_for(service_id):
+        raise DecisionError("not_their_service")
     linked = session.exec(
         select(ExperienceService).where(ExperienceService.experience_id == experience.id, ExperienceService.service_id == service_id)
     ).first()

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-from ..forms import CheckboxListField, LineField, VoiceForm, language_choices, strip_text
+from ..forms import CheckboxListField, LineField, Required, VoiceForm, language_choices, strip_text
 from ..locales import LOCALES
 from .models import STATUS_NAMES, THEME_STATUSES
 
 
 class ThemeFormBase(VoiceForm):
-    title = LineField(_l("Title"), filters=[strip_text], validators=[InputRequired(message=_l("Write a title.")), Length(max=160)])
+    title = LineField(_l("Title"), filters=[strip_text], validators=[Required(message=_l("Write a title.")), Length(max=160)])
     description = TextAreaField(_l("Short description (optional)"), filters=[strip_text], validators=[Optional(), Length(max=1000)])
     lang = SelectField(_l("Language of the title and description"), choices=language_choices)
     status = RadioField(_l("Status"), choices=[(s, _l(STATUS_NAMES[s])) for s in THEME_STATUSES], default="open",
-                        validators=[InputRequired(message=_l("Choose a status."))])
+                        validators=[Required(message=_l("Choose a status."))])
     services = CheckboxListField(_l("Services"), validators=[Optional()])
     areas = CheckboxListField(_l("Areas"), validators=[Optional()])
     domains = CheckboxListField(_l("Life domains"), validators=[Optional()])
@@ -37,23 +37,23 @@ ThemeForm = _theme_form()
 
 
 class ResultForm(VoiceForm):
-    service = SelectField(_l("Answer in the name of"), validators=[InputRequired(message=_l("Choose a service."))])
+    service = SelectField(_l("Answer in the name of"), validators=[Required(message=_l("Choose a service."))])
     text = TextAreaField(_l("What came of it"), filters=[strip_text],
-                         validators=[InputRequired(message=_l("Write what came of it.")), Length(max=4000)])
+                         validators=[Required(message=_l("Write what came of it.")), Length(max=4000)])
     lang = SelectField(_l("Language of the answer"), choices=language_choices)
     change_status = RadioField(_l("Change"), choices=[("planned", _l("Change planned")), ("made", _l("Change made"))],
-                               validators=[InputRequired(message=_l("Choose whether the change is planned or made."))])
+                               validators=[Required(message=_l("Choose whether the change is planned or made."))])
     review_on = DateField(_l("When will you tell the families whether it worked?"),
-                          validators=[InputRequired(message=_l("Enter the date, for example 2027-03-14."))])
+                          validators=[Required(message=_l("Enter the date, for example 2027-03-14."))])
     session = SelectField(_l("The meeting it came from (optional)"), validators=[Optional()])
 
 
 class AddToThemeForm(VoiceForm):
-    theme = SelectField(_l("Add the story to a theme"), validators=[InputRequired(message=_l("Choose a theme."))])
+    theme = SelectField(_l("Add the story to a theme"), validators=[Required(message=_l("Choose a theme."))])
 
 
 class RemoveFromThemeForm(VoiceForm):
-    theme = HiddenField(validators=[InputRequired()])
+    theme = HiddenField(validators=[Required()])
 
 
 class ThemeFilterForm(VoiceForm):
