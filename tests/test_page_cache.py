@@ -16,6 +16,7 @@ from voice.clock import utcnow
 from voice.moderation import service as moderation
 from voice.reference import service as reference
 from voice.reference.models import Service
+from voice.web.kept_pages import unpack
 from voice.web.page_cache import MemoryStore, RedisStore
 
 from .conftest import empty_database, test_config
@@ -142,6 +143,47 @@ def test_a_logged_in_moderator_is_never_served_a_kept_page(app, client, visitor,
     assert "/moderation/" in page.get_data(as_text=True)  # the staff's own navigation
 
 
+def test_a_kept_page_is_answered_before_flask_with_the_same_headers(app, visitor, db, spy, monkeypatch):
+    """The second visitor's page comes from the layer before Flask (the view is not called):
+    the same body and headers as the first's, a 304 for a browser that has it, a HEAD without a
+    body, and each counted by the monitoring like a rendered page."""
+    publish(app, db, "A story to keep.")
+    calls = []
+    view = app.view_functions["stories.index"]
+    monkeypatch.setitem(app.view_functions, "stories.index", lambda **kw: calls.append(1) or view(**kw))
+    first, again = visitor.get("/stories/"), visitor.get("/stories/")
+    assert calls == [1] and spy.hits == 1 and again.get_data() == first.get_data()
+    for name in ("Content-Security-Policy", "Cache-Control", "ETag", "Vary", "X-Frame-Options", "Content-Type"):
+        assert again.headers.get(name) == first.headers.get(name), name
+    assert again.headers["Cache-Control"] == "public, no-cache" and "Set-Cookie" not in again.headers
+    unchanged = visitor.get("/stories/", headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and unchanged.get_data() == b"" and unchanged.headers["ETag"] == first.headers["ETag"]
+    head = app.test_client().head("/stories/", headers={"Accept-Language": "en"})
+    assert head.status_code == 200 and head.get_data() == b""
+    assert calls == [1]
+    metrics = app.extensions["voice_metrics"]
+    counted = {status: metrics.registry.get_sample_value("voice_http_requests_total",
+                                                         {"endpoint": "stories.index", "status_class": status})
+               for status in ("2xx", "3xx")}
+    assert counted["2xx"] >= 2 and counted["3xx"] >= 1
+    publish(app, db, "A decision after that.")
+    assert "A decision after that." in visitor.get("/stories/").get_data(as_text=True) and calls == [1, 1]
+
+
+def test_the_layer_before_flask_leaves_other_requests_to_flask(app, visitor, db, spy):
+    """Not answered from the store: another host, a session cookie, a page with a form, a POST,
+    an address that is not a page."""
+    publish(app, db, "A story to keep.")
+    visitor.get("/stories/")
+    assert app.test_client().get("/stories/", headers={"Host": "evil.example"}).status_code == 400
+    with_session = app.test_client()
+    with_session.set_cookie(app.config["SESSION_COOKIE_NAME"], "anything")
+    assert with_session.get("/stories/", headers={"Accept-Language": "en"}).headers["Cache-Control"] == "no-store"
+    assert app.test_client().get("/no-such-page").status_code == 404
+    assert app.test_client().post("/stories/").status_code == 405
+    assert spy.hits == 0
+
+
 def test_the_memory_store_drops_the_least_used_page():
     store = MemoryStore(max_entries=2)
     store.set("a", b"A")
@@ -171,7 +213,7 @@ def test_two_machines_share_one_store_in_redis(database_url):
         page = first.test_client().get("/stories/", headers={"Accept-Language": "en"}).get_data()
         store = second.extensions["voice_page_cache"]
         keys = list(store._redis.scan_iter(store.prefix + "*"))
-        assert len(keys) == 1 and store._redis.get(keys[0]) == page
+        assert len(keys) == 1 and unpack(store._redis.get(keys[0]))[1] == page
         assert second.test_client().get("/stories/", headers={"Accept-Language": "en"}).get_data() == page
         publish(second, db, "Then one more, through the second.")
         assert b"Then one more" in first.test_client().get("/stories/", headers={"Accept-Language": "en"}).get_data()
@@ -186,20 +228,26 @@ def tokens(html: str) -> tuple[str, str]:
     return csrf, form.group(1)
 
 
-def test_a_form_page_is_kept_with_each_visitor_getting_their_own_tokens(app, db, spy):
+def test_a_form_page_is_kept_with_each_visitor_getting_their_own_tokens(app, db, spy, monkeypatch):
     """The story form and a session's page are the same for everyone but for two tokens: kept
-    once, filled for each visitor, and the tokens work."""
+    once, filled for each visitor before Flask runs (the view is called once), in a session of
+    their own, and the tokens work."""
     make_user(app, db)  # any change: the database has a content version from here on
+    calls = []
+    view = app.view_functions["experiences.new"]
+    monkeypatch.setitem(app.view_functions, "experiences.new", lambda **kw: calls.append(1) or view(**kw))
     first, second = app.test_client(), app.test_client()
     for browser in (first, second):
         browser.set_cookie("lang", "en")
     pages = [browser.get("/experiences/new") for browser in (first, second)]
-    assert spy.kept == 1 and spy.hits == 1
+    assert spy.kept == 1 and spy.hits == 1 and calls == [1]
     html = [page.get_data(as_text=True) for page in pages]
     assert all("voice-slot" not in text for text in html)
     (csrf_a, form_a), (csrf_b, form_b) = tokens(html[0]), tokens(html[1])
     assert csrf_a != csrf_b and form_a != form_b
     assert all(page.headers["Cache-Control"] == "no-store" and page.headers.getlist("Set-Cookie") for page in pages)
+    assert pages[0].headers["Content-Security-Policy"] == pages[1].headers["Content-Security-Policy"]
+    assert int(pages[1].headers["Content-Length"]) == len(pages[1].get_data())
     sent = second.post("/experiences/new", data={"csrf_token": csrf_b, "form_token": form_b, "services": ["nav"],
                                                  "usefulness": "4", "story_lang": "en", "story": "Kept page, own token."})
     assert sent.status_code == 303, sent.get_data(as_text=True)[:300]

@@ -68,6 +68,8 @@ def content_version() -> str | None:
     from .. import versioning
     from .db import get_engine
 
+    if "content_version" not in g and "voice.content_version" in request.environ:
+        g.content_version = request.environ["voice.content_version"]  # read by voice/web/kept_pages.py
     if "content_version" not in g:
         # A connection of its own, not the request's session: a page served from the store opens
         # no session and commits nothing. Read before anything the page shows, so a change

@@ -7,6 +7,7 @@ are in voice/locales.py.
 from __future__ import annotations
 
 from flask import Flask, g, request
+from flask_babel import get_translations
 
 from ..extensions import babel
 from ..locales import DEFAULT_LOCALE, LOCALES, TRANSLATIONS_DIR, direction_of, missing_catalogs, normalise
@@ -14,18 +15,30 @@ from ..locales import DEFAULT_LOCALE, LOCALES, TRANSLATIONS_DIR, direction_of, m
 COOKIE_NAME = "lang"
 
 
-def select_locale() -> str:
-    chosen = normalise(request.args.get("lang"))
+def choose_locale(asked: str | None, cookie: str | None, accept_languages) -> str:
+    """The language from ``?lang=``, the cookie and the Accept-Language header (werkzeug's
+    LanguageAccept), in that order (also used before Flask runs: voice/web/kept_pages.py)."""
+    chosen = normalise(asked) or normalise(cookie)
     if chosen:
         return chosen
-    chosen = normalise(request.cookies.get(COOKIE_NAME))
-    if chosen:
-        return chosen
-    for tag, _quality in request.accept_languages:
+    for tag, _quality in accept_languages:
         chosen = normalise(tag) or normalise(tag.split("-")[0])
         if chosen:
             return chosen
     return DEFAULT_LOCALE
+
+
+def select_locale() -> str:
+    return choose_locale(request.args.get("lang"), request.cookies.get(COOKIE_NAME), request.accept_languages)
+
+
+def _catalog():
+    """This request's catalog, kept in ``g`` with the language it is for (Flask-Babel's own)."""
+    info = g.get("locale")
+    kept = g.get("voice_catalog")
+    if kept is None or kept[0] is not info:
+        kept = g.voice_catalog = (info, get_translations())
+    return kept[1]
 
 
 def _locale_selector() -> str:
@@ -45,6 +58,15 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Oslo")
     babel.init_app(app, locale_selector=_locale_selector)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Flask-Babel's template callables look the catalog up anew for every string (three
+    # context-local reads each; a page has hundreds of strings). These fetch it once per request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalog().ugettext(s),
+        ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.before_request
     def _choose_locale():

@@ -8,6 +8,10 @@ query), the language, whether htmx asked for a part of it, the content version
 site's clock (pages that say "today" or list coming sessions move on by themselves), and the
 build (catalogs and templates, so a new release never serves an old text).
 
+Kept pages are answered before Flask runs, by the WSGI layer in voice/web/kept_pages.py, headers
+and all; a page with a form (SLOTTED_ENDPOINTS) is kept with slots for its tokens, filled there
+for each visitor.
+
 The store is the process's memory for the embedded default (a bounded LRU; each worker keeps its
 own, and since the key holds the version they never disagree), or Redis when REDIS_URL is set,
 so several machines share one copy. ``PAGE_CACHE=off`` turns it off.
@@ -25,10 +29,11 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import versioning
 from ..locales import TRANSLATIONS_DIR
-from .context import clock, content_version
+from . import kept_pages
 from .security import PUBLIC_ENDPOINTS, same_for_everyone
 
 log = logging.getLogger("voice.page_cache")
@@ -119,9 +124,17 @@ def _store(app: Flask):
     return MemoryStore()
 
 
-def _candidate(app: Flask) -> bool:
-    return (request.method in ("GET", "HEAD") and request.endpoint in PUBLIC_ENDPOINTS | SLOTTED_ENDPOINTS
-            and app.config["SESSION_COOKIE_NAME"] not in request.cookies)
+# Answered before Flask (voice/web/kept_pages.py).
+KEPT_ENDPOINTS = PUBLIC_ENDPOINTS | SLOTTED_ENDPOINTS
+
+
+def page_key(build: str, version: str, minute: str, locale: str, environ) -> str:
+    """What a kept page is filed under: every input it depends on, read from the WSGI environ so
+    that the layer before Flask and Flask's hooks file it alike."""
+    htmx = environ.get("HTTP_HX_REQUEST") == "true" and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
+    parts = (build, version, minute, locale, "part" if htmx else "page", environ.get("wsgi.url_scheme", "http"),
+             environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def form_token() -> str:
@@ -164,18 +177,20 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _keep(response):
-        key = g.get("page_cache_key")
-        if key and request.method == "GET" and not g.get("page_cache_hit") and same_for_everyone(
-                app, response, endpoints=PUBLIC_ENDPOINTS | SLOTTED_ENDPOINTS):
-            store.set(key, response.get_data())
+        """Tell the layer before Flask to keep a page that is the same for everyone (a page with
+        a form as rendered, with its slots; this visitor gets it filled)."""
+        if request.environ.get(kept_pages.KEY) and same_for_everyone(app, response, endpoints=KEPT_ENDPOINTS):
+            request.environ[kept_pages.KEEP] = True
+            if g.get("page_cache_slots"):
+                request.environ[kept_pages.UNFILLED] = response.get_data()
         if g.get("page_cache_slots"):
             response.set_data(fill(response.get_data()))
         return response
 
 
 def init_serving(app: Flask) -> None:
-    """The hook that answers from the store. Registered last, so the language is chosen, the
-    rate limits and the monitoring's clock have run before it, as for a rendered page."""
+    """The layer before Flask that answers from the store (voice/web/kept_pages.py), and the
+    slots a page with a form is rendered with. Called once the URL map is complete."""
     store = app.extensions.get("voice_page_cache")
     if store is None:
         return
@@ -185,22 +200,18 @@ def init_serving(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = _csrf_token_or_slot
     app.context_processor(lambda: {"csrf_token": _csrf_token_or_slot})
 
+    proxied = app.wsgi_app if isinstance(app.wsgi_app, ProxyFix) else None
+    inner = proxied.app if proxied else app.wsgi_app
+    front = kept_pages.KeptPages(app, inner, store=store, build=build, endpoints=KEPT_ENDPOINTS,
+                                 slotted=SLOTTED_ENDPOINTS, page_key=page_key, fill=fill)
+    if proxied:
+        proxied.app = front  # behind the proxy's fixes: the scheme and host are the visitor's
+    else:
+        app.wsgi_app = front
+
     @app.before_request
-    def _serve_kept():
-        if not _candidate(app):
-            return None
-        version = content_version()
-        if version is None:
-            return None
-        htmx = getattr(request, "htmx", None)
-        part = "part" if htmx and not htmx.history_restore_request else "page"
-        minute = clock().now().strftime("%Y%m%d%H%M")
-        key = hashlib.sha256("|".join((build, version, minute, g.locale.code, part, request.full_path)).encode()).hexdigest()
-        g.page_cache_key = key
-        body = store.get(key)
-        slotted = request.endpoint in SLOTTED_ENDPOINTS
-        if body is None:
-            g.page_cache_slots = slotted and request.method == "GET"
-            return None
-        g.page_cache_hit = True
-        return app.response_class(fill(body) if slotted else body, mimetype="text/html")
+    def _render_with_slots():
+        """A page with a form that the layer before Flask did not find is rendered with slots
+        for the tokens, to be kept."""
+        if request.environ.get(kept_pages.KEY) and request.endpoint in SLOTTED_ENDPOINTS and request.method == "GET":
+            g.page_cache_slots = True

@@ -1,0 +1,145 @@
+"""A WSGI layer in front of Flask that answers a GET for a kept public page (voice/web/page_cache.py)
+without running Flask at all: no request context, no hooks, no template. What it sends is what
+Flask sent the first visitor: the same status, headers (security headers, ``Cache-Control``,
+``ETag``, ``Vary``) and body, or a 304 when the browser already has it. The monitoring counts it
+like any request.
+
+A page with a form is kept with slots for its two tokens (voice/web/page_cache.py): here each
+visitor gets their own, in a session started with Flask's own session and CSRF machinery (a
+request context, no routing, hooks or view).
+
+It answers only when the answer cannot differ from Flask's: a GET or HEAD of one of the public
+pages, with no session cookie, from an allowed host, and a page kept for the
+same address, language (from ``?lang=``, the ``lang`` cookie or Accept-Language, chosen as
+voice/web/i18n.py chooses), htmx part, scheme, build, content version and minute. The content
+version is read from the database for each request, so a decision is never hidden behind a kept
+page. Everything else goes on to Flask, which keeps the page when it is the same for everyone
+(``voice.keep`` in the environ).
+
+Hand-written: no WSGI cache we know of keys a page by a version read from the database.
+"""
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import parse_qsl
+
+from flask import session as flask_session
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import is_resource_modified, parse_accept_header, parse_cookie, unquote_etag
+from werkzeug.wsgi import get_host
+
+from .. import versioning
+from .i18n import COOKIE_NAME, choose_locale
+
+KEY = "voice.page_key"  # the environ keys Flask's hooks read (voice/web/page_cache.py)
+VERSION = "voice.content_version"
+KEEP = "voice.keep"
+UNFILLED = "voice.unfilled"  # a page with a form as rendered, before this visitor's tokens
+# Not sent again with a 304 (RFC 9110, 15.4.5): the body's own headers.
+BODY_HEADERS = frozenset({"content-length", "content-type", "content-encoding"})
+NOT_KEPT = frozenset({"set-cookie", "content-length", "date"})  # this visitor's, or counted anew
+
+
+def pack(status: str, headers: list[tuple[str, str]], endpoint: str, body: bytes) -> bytes:
+    head = json.dumps({"status": status, "headers": headers, "endpoint": endpoint}).encode()
+    return head + b"\n" + body
+
+
+def unpack(entry: bytes) -> tuple[dict, bytes]:
+    head, _, body = entry.partition(b"\n")
+    return json.loads(head), body
+
+
+class KeptPages:
+    def __init__(self, app, wsgi_app, *, store, build: str, endpoints: frozenset, slotted: frozenset, page_key, fill):
+        self.app, self.wsgi_app, self.store, self.build = app, wsgi_app, store, build
+        self.endpoints, self.slotted, self.page_key, self.fill = endpoints, slotted, page_key, fill
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        endpoint = self._public_endpoint(environ)
+        if endpoint is None:
+            return self.wsgi_app(environ, start_response)
+        with self.app.extensions["voice_engine"].connect() as connection:
+            version = versioning.current(connection)
+        if version is None:
+            return self.wsgi_app(environ, start_response)
+        cookies = parse_cookie(environ)
+        lang = next((value for name, value in parse_qsl(environ.get("QUERY_STRING", "")) if name == "lang"), None)
+        locale = choose_locale(lang, cookies.get(COOKIE_NAME),
+                               parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept))
+        minute = self.app.extensions["voice_clock"].now().strftime("%Y%m%d%H%M")
+        key = self.page_key(self.build, version, minute, locale, environ)
+        environ[KEY], environ[VERSION] = key, version
+        entry = self.store.get(key)
+        if entry is None:
+            return self._render_and_keep(environ, start_response, key, endpoint)
+        return self._serve(entry, environ, start_response, started)
+
+    def _public_endpoint(self, environ) -> str | None:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        if self.session_cookie in parse_cookie(environ):
+            return None
+        trusted = self.app.config.get("TRUSTED_HOSTS")
+        try:
+            if trusted:
+                get_host(environ, trusted_hosts=trusted)
+            endpoint, _arguments = self.app.url_map.bind_to_environ(environ).match()
+        except HTTPException:  # a redirect, a 404, a 405, an untrusted host: Flask's to answer
+            return None
+        return endpoint if endpoint in self.endpoints else None
+
+    def _render_and_keep(self, environ, start_response, key: str, endpoint: str):
+        sent: dict = {}
+
+        def start(status, headers, exc_info=None):
+            sent["status"], sent["headers"] = status, list(headers)
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, start)
+        unfilled = environ.get(UNFILLED)
+        keep = (environ.get(KEEP) and environ.get("REQUEST_METHOD") == "GET" and sent.get("status", "").startswith("200 ")
+                and (unfilled is not None or not any(name.lower() == "set-cookie" for name, _ in sent.get("headers", []))))
+        if not keep:
+            return result
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        headers = [(name, value) for name, value in sent["headers"] if name.lower() not in NOT_KEPT]
+        self.store.set(key, pack(sent["status"], headers, endpoint, body if unfilled is None else unfilled))
+        return [body]
+
+    def _serve(self, entry: bytes, environ, start_response, started: float):
+        head, body = unpack(entry)
+        headers = [(name, value) for name, value in head["headers"]]
+        if head["endpoint"] in self.slotted:
+            body, cookies = self._filled(environ, body)
+            headers += [("Set-Cookie", cookie) for cookie in cookies]
+        etag = next((value for name, value in headers if name.lower() == "etag"), None)
+        status = head["status"]
+        if etag and not is_resource_modified(environ, etag=unquote_etag(etag)[0]):
+            status, body = "304 NOT MODIFIED", b""
+            headers = [(name, value) for name, value in headers if name.lower() not in BODY_HEADERS]
+        else:
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        metrics = self.app.extensions.get("voice_metrics")
+        if metrics is not None:
+            metrics.requests.labels(head["endpoint"], f"{status[0]}xx").inc()
+            metrics.latency.labels(head["endpoint"]).observe(time.perf_counter() - started)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+    def _filled(self, environ, body: bytes) -> tuple[bytes, list[str]]:
+        """This visitor's tokens in the page, and the cookie of the session they start: Flask's
+        own session and Flask-WTF's CSRF token, in a request context of their own."""
+        with self.app.request_context(environ):
+            body = self.fill(body)
+            holder = self.app.response_class()
+            self.app.session_interface.save_session(self.app, flask_session, holder)
+        return body, holder.headers.getlist("Set-Cookie")
