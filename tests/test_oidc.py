@@ -107,6 +107,11 @@ def test_the_first_sign_in_makes_the_account_with_the_role_of_the_group(oidc_app
     assert alice.oidc_issuer == oidc_provider.issuer and alice.oidc_subject
     assert len(entries(oidc_app, "account_created_oidc")) == 1
     assert '"via": "oidc"' in entries(oidc_app, "login")[0].detail
+    signed_in = Browser(oidc_app, oidc_provider)
+    signed_in.sign_in(ALICE)
+    home = signed_in.voice.get("/staff/?lang=en").get_data(as_text=True)
+    assert "/staff/password" not in home  # no Voice password to change: the municipality's login has it
+    assert signed_in.voice.get("/staff/password").status_code == 404
 
 
 def test_a_moderator_group_gives_a_moderator_and_losing_it_closes_the_account(oidc_app, oidc_provider):  # noqa: F811

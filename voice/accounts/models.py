@@ -95,6 +95,11 @@ class User(SQLModel, table=True):
         return self.role == "partner"
 
     @property
+    def has_voice_password(self) -> bool:
+        """A Voice password, not the municipal login's (whose password Voice never sees)."""
+        return self.oidc_subject is None
+
+    @property
     def is_responder(self) -> bool:
         return self.role == "responder"
 

@@ -203,6 +203,8 @@ def _password_change_key() -> str:
 def change_password():
     form = ChangePasswordForm()
     user = current_user.user
+    if not user.has_voice_password:
+        abort(404)  # the municipal login's password is changed there
     form._email = user.email
     if request.method == "POST" and form.validate_on_submit():
         ended = service.change_password(session=get_session(), user=user, current=form.current.data, new=form.password.data,
