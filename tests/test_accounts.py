@@ -70,6 +70,16 @@ def test_staff_need_the_second_factor(app, client, post, db):
     assert actions(db) == ["login_failed", "login"]
 
 
+def test_a_code_typed_with_arabic_digits_is_read_and_odd_digits_do_not_break_the_page(app, client, post, db):
+    user, secret = make_user(app, db, role="moderator")
+    post("/staff/login", {"email": user.email, "password": PASSWORD})
+    odd = post("/staff/login/code?lang=en", {"code": "²³⁴ ١٢"})  # superscripts are "digits" to isdigit()
+    assert odd.status_code == 400 and "The code is wrong" in odd.get_data(as_text=True)
+    arabic = "".join("٠١٢٣٤٥٦٧٨٩"[int(d)] for d in pyotp.TOTP(secret).now())
+    right = post("/staff/login/code", {"code": arabic[:3] + " " + arabic[3:]})
+    assert right.status_code == 302 and right.headers["Location"].endswith("/moderation/")
+
+
 def test_an_admin_without_authenticator_enrols_at_first_login(app, client, post, db):
     user, _ = make_user(app, db, role="admin", totp=False)
     response = post("/staff/login", {"email": user.email, "password": PASSWORD})

@@ -201,8 +201,9 @@ def totp_uri(user: User, secret: str) -> str:
 
 def check_totp(secret: str | None, code: str, *, now: datetime, last_step: int | None = None) -> int | None:
     """The time step the code belongs to, or None. A step at or before `last_step`
-    is refused, so a code that was used once cannot be replayed."""
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
+    is refused, so a code that was used once cannot be replayed. Digits of any script count
+    (an Arabic keyboard types ١٢٣); other characters, spaces among them, are left out."""
+    code = "".join(str(int(ch)) for ch in (code or "") if ch.isdecimal())
     if not secret or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)

@@ -62,7 +62,7 @@ def new():
             childcare=bool(form.childcare.data), step_free=bool(form.step_free.data), cost=form.cost.data or "",
             service_slugs=form.services.data or [], repeat_weeks=form.repeat_weeks.data or 1, text_lang=form.text_lang.data,
             max_per_signup=form.max_per_signup.data or 6,
-            theme_ids=[int(t) for t in form.themes.data or [] if t.isdigit() and len(t) < 10],
+            theme_ids=[int(t) for t in form.themes.data or [] if t.isdecimal() and len(t) < 10],
         ))
         audit.record("session_created", "session", cosessions[0].public_id, {"count": len(cosessions), "status": cosessions[0].status})
         if cosessions[0].status == "published":  # a weekly series: one e-mail, about its first meeting
@@ -142,7 +142,7 @@ def attendance(public_id: str):
     cosession = _organised_or_403(public_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    attended = {int(value) for value in request.form.getlist("attended") if value.isdigit()}
+    attended = {int(value) for value in request.form.getlist("attended") if value.isdecimal()}
     service.mark_attendance(session=get_session(), cosession=cosession, attended_ids=attended)
     return redirect(url_for("organise.manage", public_id=cosession.public_id))
 

@@ -272,7 +272,7 @@ def helped():
         return _not_found(ReceiptForm(formdata=None, code=form.code.data))
     view = service.load_view(session=session, experience=experience)
     follow_up_form = FollowUpForm(story_max=_story_max(), formdata=None, code=form.code.data, lang=locale_code())
-    if not form.validate_on_submit() or not (form.answer.data or "").isdigit() or len(form.answer.data) > 9:
+    if not form.validate_on_submit() or not (form.answer.data or "").isdecimal() or len(form.answer.data) > 9:
         return _status_page(view, follow_up_form, status=400, helped_form=form)
     try:
         service.tell_if_it_helped(session=session, experience=experience, answer_id=int(form.answer.data),

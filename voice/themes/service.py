@@ -149,7 +149,7 @@ def all_themes(*, session: Session) -> list[Theme]:
 
 def get_by_id(*, session: Session, theme_id: str) -> Theme | None:
     """The theme with this id as typed in an address (None for anything that is not one)."""
-    if not theme_id.isdigit() or len(theme_id) > 9:
+    if not theme_id.isdecimal() or len(theme_id) > 9:
         return None
     return session.get(Theme, int(theme_id))
 

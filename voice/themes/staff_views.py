@@ -125,7 +125,7 @@ def post_result(theme_id: int):
         return _edit_page(theme, result_form=form, status=400)
     result = service.post_result(session=db, theme=theme, author_id=g.account.id, now=clock().now(), data=service.ResultInput(
         service_id=int(form.service.data), text=form.text.data, lang=form.lang.data, change_status=form.change_status.data,
-        review_on=form.review_on.data, session_id=int(form.session.data) if (form.session.data or "").isdigit() else None))
+        review_on=form.review_on.data, session_id=int(form.session.data) if (form.session.data or "").isdecimal() else None))
     audit.record("theme_result_posted", "theme", theme.id, {"stories": result.stories, "change": result.change_status})
     return redirect(url_for("staff_themes.edit", theme_id=theme.id) + "#result")
 
@@ -155,7 +155,7 @@ def _story_and_theme(public_id: str, theme_id: str):
 
     db = get_session()
     experience = moderation.get_for(session=db, public_id=public_id[:64], user=g.account)
-    theme = db.get(Theme, int(theme_id)) if (theme_id or "").isdigit() and len(theme_id) < 10 else None
+    theme = db.get(Theme, int(theme_id)) if (theme_id or "").isdecimal() and len(theme_id) < 10 else None
     if experience is None or theme is None:
         abort(404)
     return experience, theme

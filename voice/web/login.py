@@ -43,7 +43,7 @@ class LoggedIn(UserMixin):
 @login_manager.user_loader
 def _load(identity: str):
     user_id, _, token = (identity or "").partition(":")
-    if not user_id.isdigit() or not token:
+    if not user_id.isdecimal() or not token:
         return None
     user = resume_session(session=get_session(), user_id=int(user_id), token=token, now=clock().now())
     return LoggedIn(user, token) if user else None

@@ -25,6 +25,6 @@ def page_arg(name: str = "page") -> int:
     raw = request.args.get(name, "")
     if not raw:
         return 1
-    if not raw.isdigit() or len(raw) > 5 or not 1 <= int(raw) <= MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 5 or not 1 <= int(raw) <= MAX_PAGE:  # "²" is a digit to isdigit()
         abort(400)
     return int(raw)
