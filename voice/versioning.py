@@ -43,6 +43,22 @@ def current(connection) -> str | None:
     return connection.execute(text("SELECT token FROM content_version WHERE id = :id"), {"id": ROW_ID}).scalar()
 
 
+def current_raw(engine) -> str | None:
+    """The same, on a DBAPI connection from the pool: what the layer before Flask reads for every
+    kept page (SQLAlchemy's statement machinery costs more than the query)."""
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(f"SELECT token FROM content_version WHERE id = {int(ROW_ID)}")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # the pool rolls the read back
+    return row[0] if row else None
+
+
 def bump(connection) -> str:
     token = secrets.token_hex(16)
     if connection.execute(text("UPDATE content_version SET token = :token WHERE id = :id"),

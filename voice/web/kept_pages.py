@@ -5,8 +5,8 @@ Flask sent the first visitor: the same status, headers (security headers, ``Cach
 like any request.
 
 A page with a form is kept with slots for its two tokens (voice/web/page_cache.py): here each
-visitor gets their own, in a session started with Flask's own session and CSRF machinery (a
-request context, no routing, hooks or view).
+visitor gets their own, and the session cookie that holds the CSRF token's secret, made by
+Flask's own session interface.
 
 It answers only when the answer cannot differ from Flask's: a GET or HEAD of one of the public
 pages, with no session cookie, from an allowed host, and a page kept for the
@@ -16,15 +16,20 @@ version is read from the database for each request, so a decision is never hidde
 page. Everything else goes on to Flask, which keeps the page when it is the same for everyone
 (``voice.keep`` in the environ).
 
-Hand-written: no WSGI cache we know of keys a page by a version read from the database.
+Hand-written: no WSGI cache we know of keys a page by a version read from the database. The CSRF
+token is Flask-WTF's, made as ``generate_csrf`` makes it (a random value kept in the session,
+signed with ``URLSafeTimedSerializer`` and the salt "wtf-csrf-token") but without a request
+context, which costs more than the rest of the answer; the tests post forms with it, so a
+Flask-WTF that changed its format would fail them.
 """
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from urllib.parse import parse_qsl
 
-from flask import session as flask_session
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import is_resource_modified, parse_accept_header, parse_cookie, unquote_etag
@@ -57,14 +62,17 @@ class KeptPages:
         self.app, self.wsgi_app, self.store, self.build = app, wsgi_app, store, build
         self.endpoints, self.slotted, self.page_key, self.fill = endpoints, slotted, page_key, fill
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+        self.csrf_field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        self.csrf_signer = URLSafeTimedSerializer(app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key,
+                                                  salt="wtf-csrf-token")
+        self.endpoints_by_path: dict[tuple, str | None] = {}
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         endpoint = self._public_endpoint(environ)
         if endpoint is None:
             return self.wsgi_app(environ, start_response)
-        with self.app.extensions["voice_engine"].connect() as connection:
-            version = versioning.current(connection)
+        version = versioning.current_raw(self.app.extensions["voice_engine"])
         if version is None:
             return self.wsgi_app(environ, start_response)
         cookies = parse_cookie(environ)
@@ -88,9 +96,18 @@ class KeptPages:
         try:
             if trusted:
                 get_host(environ, trusted_hosts=trusted)
-            endpoint, _arguments = self.app.url_map.bind_to_environ(environ).match()
-        except HTTPException:  # a redirect, a 404, a 405, an untrusted host: Flask's to answer
+        except HTTPException:  # an untrusted host: Flask's to answer (400)
             return None
+        place = (environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD"))
+        if place not in self.endpoints_by_path:  # the URL map does not change while the app runs
+            try:
+                endpoint, _arguments = self.app.url_map.bind_to_environ(environ).match()
+            except HTTPException:  # a redirect, a 404, a 405: Flask's to answer
+                endpoint = None
+            if len(self.endpoints_by_path) >= 4096:
+                self.endpoints_by_path.clear()
+            self.endpoints_by_path[place] = endpoint
+        endpoint = self.endpoints_by_path[place]
         return endpoint if endpoint in self.endpoints else None
 
     def _render_and_keep(self, environ, start_response, key: str, endpoint: str):
@@ -136,10 +153,10 @@ class KeptPages:
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
     def _filled(self, environ, body: bytes) -> tuple[bytes, list[str]]:
-        """This visitor's tokens in the page, and the cookie of the session they start: Flask's
-        own session and Flask-WTF's CSRF token, in a request context of their own."""
-        with self.app.request_context(environ):
-            body = self.fill(body)
-            holder = self.app.response_class()
-            self.app.session_interface.save_session(self.app, flask_session, holder)
-        return body, holder.headers.getlist("Set-Cookie")
+        """This visitor's tokens in the page, and the cookie of the session they start."""
+        secret = secrets.token_hex(20)
+        session = self.app.session_interface.session_class()
+        session[self.csrf_field] = secret
+        holder = self.app.response_class()
+        self.app.session_interface.save_session(self.app, session, holder)
+        return self.fill(body, csrf=self.csrf_signer.dumps(secret)), holder.headers.getlist("Set-Cookie")

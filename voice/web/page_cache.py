@@ -154,12 +154,15 @@ def _csrf_token_or_slot() -> str:
     return CSRF_SLOT if g.get("page_cache_slots") else generate_csrf()
 
 
-def fill(body: bytes) -> bytes:
-    """This visitor's tokens in a kept page's slots (the CSRF token starts their session)."""
-    from flask_wtf.csrf import generate_csrf
-
+def fill(body: bytes, csrf: str | None = None) -> bytes:
+    """This visitor's tokens in a kept page's slots: ``csrf``, or Flask-WTF's token of this
+    request (which starts their session)."""
     if CSRF_SLOT.encode() in body:
-        body = body.replace(CSRF_SLOT.encode(), generate_csrf().encode())
+        if csrf is None:
+            from flask_wtf.csrf import generate_csrf
+
+            csrf = generate_csrf()
+        body = body.replace(CSRF_SLOT.encode(), csrf.encode())
     while FORM_TOKEN_SLOT.encode() in body:
         body = body.replace(FORM_TOKEN_SLOT.encode(), secrets.token_urlsafe(24).encode(), 1)
     return body
