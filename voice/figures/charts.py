@@ -12,10 +12,11 @@ import textwrap
 import unicodedata
 from dataclasses import dataclass, field, replace
 
-from flask_babel import format_date, format_decimal, format_percent
-from flask_babel import gettext as _
+from flask_babel import format_date
 
 from ..experiences.models import EXPLAINED_MAX
+from ..web.i18n import format_decimal, format_percent
+from ..web.i18n import gettext as _
 from .answer_times import MAX_DAYS as MAX_ANSWER_DAYS
 from .disclosure import REASON_PROTECTED, REASON_SECONDARY, REASON_SMALL, REASON_TOO_FEW_ANSWERS, Cell
 from .service import Period

@@ -6,6 +6,8 @@ are in voice/locales.py.
 """
 from __future__ import annotations
 
+import flask_babel
+from babel import numbers
 from flask import Flask, g, request
 from flask_babel import get_translations
 
@@ -32,13 +34,35 @@ def select_locale() -> str:
     return choose_locale(request.args.get("lang"), request.cookies.get(COOKIE_NAME), request.accept_languages)
 
 
-def _catalog():
-    """This request's catalog, kept in ``g`` with the language it is for (Flask-Babel's own)."""
+def _kept():
+    """This request's catalog and Babel locale (Flask-Babel's own), kept in ``g`` with the
+    language they are for: Flask-Babel looks both up anew on every call, through three or four
+    context-local reads, and a figures page formats hundreds of numbers and labels."""
     info = g.get("locale")
     kept = g.get("voice_catalog")
     if kept is None or kept[0] is not info:
-        kept = g.voice_catalog = (info, get_translations())
-    return kept[1]
+        kept = g.voice_catalog = (info, get_translations(), flask_babel.get_locale())
+    return kept
+
+
+def _catalog():
+    return _kept()[1]
+
+
+def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext, with the request's catalog fetched once."""
+    text = _kept()[1].ugettext(string)
+    return text % variables if variables else text
+
+
+def format_decimal(number, format=None) -> str:
+    """flask_babel.format_decimal, with the request's locale fetched once."""
+    return numbers.format_decimal(number, format=format, locale=_kept()[2])
+
+
+def format_percent(number, format=None) -> str:
+    """flask_babel.format_percent, with the request's locale fetched once."""
+    return numbers.format_percent(number, format=format, locale=_kept()[2])
 
 
 def _locale_selector() -> str:
