@@ -69,13 +69,13 @@ class KeptPages:
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
-        endpoint = self._public_endpoint(environ)
+        cookies = parse_cookie(environ)
+        endpoint = self._public_endpoint(environ, cookies)
         if endpoint is None:
             return self.wsgi_app(environ, start_response)
         version = versioning.current_raw(self.app.extensions["voice_engine"])
         if version is None:
             return self.wsgi_app(environ, start_response)
-        cookies = parse_cookie(environ)
         lang = next((value for name, value in parse_qsl(environ.get("QUERY_STRING", "")) if name == "lang"), None)
         locale = choose_locale(lang, cookies.get(COOKIE_NAME),
                                parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept))
@@ -87,10 +87,10 @@ class KeptPages:
             return self._render_and_keep(environ, start_response, key, endpoint)
         return self._serve(entry, environ, start_response, started)
 
-    def _public_endpoint(self, environ) -> str | None:
+    def _public_endpoint(self, environ, cookies) -> str | None:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
-        if self.session_cookie in parse_cookie(environ):
+        if self.session_cookie in cookies:
             return None
         trusted = self.app.config.get("TRUSTED_HOSTS")
         try:
@@ -136,7 +136,7 @@ class KeptPages:
         head, body = unpack(entry)
         headers = [(name, value) for name, value in head["headers"]]
         if head["endpoint"] in self.slotted:
-            body, cookies = self._filled(environ, body)
+            body, cookies = self._filled(body)
             headers += [("Set-Cookie", cookie) for cookie in cookies]
         etag = next((value for name, value in headers if name.lower() == "etag"), None)
         status = head["status"]
@@ -152,7 +152,7 @@ class KeptPages:
             metrics.latency.labels(head["endpoint"]).observe(time.perf_counter() - started)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
-    def _filled(self, environ, body: bytes) -> tuple[bytes, list[str]]:
+    def _filled(self, body: bytes) -> tuple[bytes, list[str]]:
         """This visitor's tokens in the page, and the cookie of the session they start."""
         secret = secrets.token_hex(20)
         session = self.app.session_interface.session_class()
