@@ -268,3 +268,11 @@ def test_a_sessions_page_is_kept_and_shows_the_places_left_after_a_sign_up(app, 
                                                        "adults": "2", "children": "0"})
     assert signed.status_code == 200 and "/sessions/signup/" in signed.get_data(as_text=True)
     assert "3 places left." in browsers[2].get(path).get_data(as_text=True)
+
+
+def test_the_version_read_gives_none_when_the_database_is_away():
+    """The layer before Flask then hands the request to Flask, which answers with its page for a
+    database that is away (tests/test_resilience.py), never a 500 of its own."""
+    from voice.db import reader_engine_for
+
+    assert versioning.current_raw(reader_engine_for("postgresql+psycopg://nobody@127.0.0.1:9/none")) is None

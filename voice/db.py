@@ -78,6 +78,26 @@ def engine_for(url: str, *, lock_timeout_ms: int = 5000) -> Engine:
     return engine
 
 
+def reader_engine_for(url: str, *, lock_timeout_ms: int = 5000) -> Engine:
+    """A small pool for one-statement reads that need no transaction (the content version read
+    for every kept page, voice/web/kept_pages.py): autocommit and no reset on return, so a read
+    is one round trip, not four (ping, BEGIN, SELECT, ROLLBACK). No pre-ping either: a read that
+    fails throws its connection away and the request goes on to Flask, whose pool pings."""
+    key = f"reader:{url}#{lock_timeout_ms}"
+    engine = _engines.get(key)
+    if engine is None:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                                   connect_args={"timeout": lock_timeout_ms / 1000, "check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas(lock_timeout_ms))
+        else:
+            engine = create_engine(url, hide_parameters=True, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                                   pool_size=2, max_overflow=4,
+                                   connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms)}", "connect_timeout": 5})
+        _engines[key] = engine
+    return engine
+
+
 def one_of(column: str, values: tuple[str, ...], *, table: str, nullable: bool = False) -> CheckConstraint:
     """A CHECK that a text column holds one of the code's own values (both databases)."""
     listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)

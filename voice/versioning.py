@@ -44,9 +44,14 @@ def current(connection) -> str | None:
 
 
 def current_raw(engine) -> str | None:
-    """The same, on a DBAPI connection from the pool: what the layer before Flask reads for every
-    kept page (SQLAlchemy's statement machinery costs more than the query)."""
-    connection = engine.raw_connection()
+    """The same, on a DBAPI connection of ``engine`` (voice.db.reader_engine_for): what the layer
+    before Flask reads for every kept page, where SQLAlchemy's statement machinery costs more
+    than the query. None when the read fails (its connection is thrown away): the request then
+    goes on to Flask."""
+    try:
+        connection = engine.raw_connection()
+    except Exception:  # noqa: BLE001  (no database: Flask answers with its page for that)
+        return None
     try:
         cursor = connection.cursor()
         try:
@@ -54,8 +59,11 @@ def current_raw(engine) -> str | None:
             row = cursor.fetchone()
         finally:
             cursor.close()
+    except Exception:  # noqa: BLE001  (a restarted database: Flask's pool pings and reconnects)
+        connection.invalidate()
+        return None
     finally:
-        connection.close()  # the pool rolls the read back
+        connection.close()
     return row[0] if row else None
 
 

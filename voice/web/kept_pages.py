@@ -58,8 +58,9 @@ def unpack(entry: bytes) -> tuple[dict, bytes]:
 
 
 class KeptPages:
-    def __init__(self, app, wsgi_app, *, store, build: str, endpoints: frozenset, slotted: frozenset, page_key, fill):
-        self.app, self.wsgi_app, self.store, self.build = app, wsgi_app, store, build
+    def __init__(self, app, wsgi_app, *, store, build: str, endpoints: frozenset, slotted: frozenset, page_key, fill,
+                 reader):
+        self.app, self.wsgi_app, self.store, self.build, self.reader = app, wsgi_app, store, build, reader
         self.endpoints, self.slotted, self.page_key, self.fill = endpoints, slotted, page_key, fill
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
         self.csrf_field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
@@ -73,7 +74,7 @@ class KeptPages:
         endpoint = self._public_endpoint(environ, cookies)
         if endpoint is None:
             return self.wsgi_app(environ, start_response)
-        version = versioning.current_raw(self.app.extensions["voice_engine"])
+        version = versioning.current_raw(self.reader)
         if version is None:
             return self.wsgi_app(environ, start_response)
         lang = next((value for name, value in parse_qsl(environ.get("QUERY_STRING", "")) if name == "lang"), None)

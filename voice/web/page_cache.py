@@ -32,6 +32,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import versioning
+from ..db import reader_engine_for
 from ..locales import TRANSLATIONS_DIR
 from . import kept_pages
 from .security import PUBLIC_ENDPOINTS, same_for_everyone
@@ -206,7 +207,9 @@ def init_serving(app: Flask) -> None:
     proxied = app.wsgi_app if isinstance(app.wsgi_app, ProxyFix) else None
     inner = proxied.app if proxied else app.wsgi_app
     front = kept_pages.KeptPages(app, inner, store=store, build=build, endpoints=KEPT_ENDPOINTS,
-                                 slotted=SLOTTED_ENDPOINTS, page_key=page_key, fill=fill)
+                                 slotted=SLOTTED_ENDPOINTS, page_key=page_key, fill=fill,
+                                 reader=reader_engine_for(app.config["DATABASE_URL"],
+                                                          lock_timeout_ms=app.config.get("DB_LOCK_TIMEOUT_MS", 5000)))
     if proxied:
         proxied.app = front  # behind the proxy's fixes: the scheme and host are the visitor's
     else:
