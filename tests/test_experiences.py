@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
+from voice.clock import oslo_date, utcnow
 from voice.experiences.models import Experience, ExperienceContact, ExperienceDomain, ExperienceService, FollowUp, ServiceAnswer
 from voice.reference.models import Service
 
@@ -84,7 +85,7 @@ def test_a_family_tells_its_experience_and_gets_a_receipt_code(client, post, db)
     assert count(db, ExperienceDomain) == 2
     contact = db.exec(select(ExperienceContact)).one()
     assert contact.phone == "+4791234567"
-    assert contact.delete_after == date.today() + timedelta(days=90)
+    assert contact.delete_after == oslo_date(utcnow()) + timedelta(days=90)  # the day in Trondheim, not on the server
     # The code is stored only as a salted Argon2id hash of its secret part.
     assert experience.receipt_hash.startswith("$argon2id$")
     stored = " ".join(str(v) for v in experience.model_dump().values())
