@@ -12,10 +12,10 @@ from ..locales import N_
 ROLES = ("moderator", "partner", "admin", "responder")
 # Staff of the municipality: they read, moderate, answer and export.
 STAFF_ROLES = ("moderator", "admin")
-# A responder answers published stories in the name of one service (``User.service_id``):
-# someone at Nav or the school office who reads what families wrote about them and answers,
-# but does not moderate. Their answers are checked like everyone's (voice/moderation/service.py).
-ANSWERING_ROLES = STAFF_ROLES + ("responder",)
+# A responder answers published stories in the name of one service (``User.service_id``,
+# ``User.answers_for``): someone at Nav or the school office who reads what families wrote
+# about them and answers, but does not moderate. Their answers are checked like everyone's
+# (voice/moderation/service.py).
 # Partners and staff may organise co-creation sessions.
 ORGANISER_ROLES = ("moderator", "partner", "admin")
 # Roles that must use a second factor (SECURITY.md 3): everyone, partners too, since
@@ -113,10 +113,6 @@ class User(SQLModel, table=True):
         if self.may_moderate:
             return "moderation.queue"
         return "answers.index" if self.is_responder else "accounts.home"
-
-    @property
-    def may_answer(self) -> bool:
-        return self.role in ANSWERING_ROLES
 
     def answers_for(self, service_id: int | None) -> bool:
         """Whether this account may answer in the name of this service: staff for any, a
